@@ -1,0 +1,147 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import type { Logger } from "../log/logger.ts";
+import { DuckmartError, toError } from "../util/errors.ts";
+import { Mutex } from "../util/mutex.ts";
+
+/** A row as plain JS values: BIGINT as number, TIMESTAMP and DATE as Date. */
+export type Row = Record<string, unknown>;
+
+/** Statement parameters, bound positionally to `$1`, `$2`, … */
+export type Params = readonly (string | number | boolean | bigint | Date | null)[];
+
+/** Runs SQL. A Warehouse is one; so is the session inside a transaction. */
+export interface SqlSession {
+  run(sql: string, params?: Params): Promise<void>;
+  all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]>;
+}
+
+/** Resource limits applied to the DuckDB instance. */
+export interface WarehouseOptions {
+  readonly readOnly?: boolean;
+  /** e.g. "4GB"; empty keeps DuckDB's default (80% of RAM). */
+  readonly memoryLimit?: string;
+  /** 0 keeps DuckDB's default (all cores). */
+  readonly threads?: number;
+  readonly tempDirectory?: string;
+  /** Turns off file and network access from SQL and locks the configuration. */
+  readonly sandboxed?: boolean;
+  readonly logger?: Logger;
+}
+
+/**
+ * The one handle on a DuckDB database file: opened once, refuses use after
+ * close, and serialises statements so that a transaction owns the
+ * connection until it ends.
+ */
+export class Warehouse implements SqlSession {
+  readonly path: string;
+  readonly #instance: DuckDBInstance;
+  readonly #connection: DuckDBConnection;
+  readonly #mutex = new Mutex();
+  readonly #logger: Logger | undefined;
+  #closed = false;
+
+  private constructor(path: string, instance: DuckDBInstance, connection: DuckDBConnection, logger?: Logger) {
+    this.path = path;
+    this.#instance = instance;
+    this.#connection = connection;
+    this.#logger = logger;
+  }
+
+  /** Opens (creating if needed) the database at `path`; ":memory:" for a scratch one. */
+  static async open(path: string, options: WarehouseOptions = {}): Promise<Warehouse> {
+    if (path !== ":memory:" && !options.readOnly) mkdirSync(dirname(path), { recursive: true });
+    const config: Record<string, string> = {};
+    if (options.readOnly) config.access_mode = "READ_ONLY";
+    if (options.memoryLimit) config.memory_limit = options.memoryLimit;
+    if (options.threads) config.threads = String(options.threads);
+    if (options.tempDirectory) config.temp_directory = options.tempDirectory;
+    if (options.sandboxed) {
+      config.enable_external_access = "false";
+      config.lock_configuration = "true";
+    }
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, config);
+    } catch (error) {
+      throw new DuckmartError(`cannot open warehouse ${path}: ${toError(error).message}`, { cause: error });
+    }
+    const connection = await instance.connect();
+    return new Warehouse(path, instance, connection, options.logger);
+  }
+
+  async run(sql: string, params?: Params): Promise<void> {
+    await this.#mutex.runExclusive(() => this.#execute(sql, params));
+  }
+
+  async all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
+    return this.#mutex.runExclusive(() => this.#query<T>(sql, params));
+  }
+
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back
+   * when it throws. Nothing else runs on the warehouse meanwhile.
+   */
+  async transaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    return this.#mutex.runExclusive(async () => {
+      await this.#execute("begin transaction");
+      const session: SqlSession = {
+        run: (sql, params) => this.#execute(sql, params),
+        all: (sql, params) => this.#query(sql, params),
+      };
+      try {
+        const result = await work(session);
+        await this.#execute("commit");
+        return result;
+      } catch (error) {
+        await this.#execute("rollback").catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Closes the database; later calls throw. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#connection.closeSync();
+    this.#instance.closeSync();
+  }
+
+  async #execute(sql: string, params?: Params): Promise<void> {
+    this.#assertOpen();
+    const started = performance.now();
+    await this.#connection.run(sql, params as DuckDBValue[] | undefined);
+    this.#logger?.trace({ sql: sql.slice(0, 200), ms: Math.round(performance.now() - started) }, "sql");
+  }
+
+  async #query<T extends Row>(sql: string, params?: Params): Promise<T[]> {
+    this.#assertOpen();
+    const reader = await this.#connection.runAndReadAll(sql, params as DuckDBValue[] | undefined);
+    return reader.getRowObjectsJS().map((row) => toPlainRow(row) as T);
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new DuckmartError(`warehouse ${this.path} is closed`);
+  }
+}
+
+function toPlainRow(row: Record<string, unknown>): Row {
+  const plain: Row = {};
+  for (const [key, value] of Object.entries(row)) {
+    plain[key] = typeof value === "bigint" ? Number(value) : value;
+  }
+  return plain;
+}
+
+/** Quotes an identifier for DuckDB, whatever characters it holds. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Quotes a string literal for DuckDB. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
