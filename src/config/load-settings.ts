@@ -2,12 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../util/errors.ts";
-import {
-  environmentVariableFor,
-  type Settings,
-  settingNames,
-  settingsSchema,
-} from "./settings.ts";
+import { environmentVariableFor, type Settings, settingNames, settingsSchema } from "./settings.ts";
 
 /** Where settings come from: a YAML file, the environment, and explicit overrides. */
 export interface SettingsSources {

@@ -2,12 +2,16 @@ import { z } from "zod";
 
 const s3Prefix = z
   .string()
-  .regex(/^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*$/, "a key prefix of letters, digits, . _ = - separated by /")
-  .refine((value) => !value.split("/").some((part) => part === "." || part === ".."), "no . or .. parts");
+  .regex(
+    /^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*$/,
+    "a key prefix of letters, digits, . _ = - separated by /",
+  )
+  .refine(
+    (value) => !value.split("/").some((part) => part === "." || part === ".."),
+    "no . or .. parts",
+  );
 
-const cronExpression = z
-  .string()
-  .regex(/^(\S+\s+){4,5}\S+$/, "a cron expression of 5 or 6 fields");
+const cronExpression = z.string().regex(/^(\S+\s+){4,5}\S+$/, "a cron expression of 5 or 6 fields");
 
 /** Numbers from YAML arrive as numbers, from the environment as text. */
 const numberSetting = (schema: z.ZodNumber) =>
@@ -19,7 +23,9 @@ const numberSetting = (schema: z.ZodNumber) =>
 const flagSetting = () =>
   z.union([
     z.boolean(),
-    z.enum(["true", "false", "1", "0"], { error: "true or false" }).transform((v) => v === "true" || v === "1"),
+    z
+      .enum(["true", "false", "1", "0"], { error: "true or false" })
+      .transform((v) => v === "true" || v === "1"),
   ]);
 
 const memoryAmount = z
@@ -36,7 +42,10 @@ export const settingsSchema = z
     s3Endpoint: z.string().url("a URL such as http://127.0.0.1:9000").or(z.literal("")).default(""),
     s3Bucket: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name (3-63 lowercase letters, digits, . -)")
+      .regex(
+        /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+        "an S3 bucket name (3-63 lowercase letters, digits, . -)",
+      )
       .default("duckmart"),
     /** Region used when the AWS chain names none. */
     s3Region: z.string().min(1).default("us-east-1"),

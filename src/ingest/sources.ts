@@ -18,7 +18,11 @@ export interface SourceDefinition {
 
 export type SourceName = "visits" | "orders" | "events" | "costs" | "fx_rates";
 
-const column = (name: string, kind: ColumnKind, required = false): SourceColumn => ({ name, kind, required });
+const column = (name: string, kind: ColumnKind, required = false): SourceColumn => ({
+  name,
+  kind,
+  required,
+});
 
 /** The five sources, in load order. */
 export const sources: readonly SourceDefinition[] = [
@@ -60,12 +64,20 @@ export const sources: readonly SourceDefinition[] = [
   },
   {
     name: "costs",
-    columns: [column("dt", "date", true), column("source_id", "text", true), column("costs", "double", true)],
+    columns: [
+      column("dt", "date", true),
+      column("source_id", "text", true),
+      column("costs", "double", true),
+    ],
     key: ["dt", "source_id"],
   },
   {
     name: "fx_rates",
-    columns: [column("dt", "date", true), column("currency", "text", true), column("rate", "double", true)],
+    columns: [
+      column("dt", "date", true),
+      column("currency", "text", true),
+      column("rate", "double", true),
+    ],
     key: ["dt", "currency"],
   },
 ];

@@ -35,9 +35,15 @@ export async function startEmbeddedS3(directory: string, bucket: string): Promis
       else reject(new StorageError(`embedded S3 server sent ${JSON.stringify(message)}`));
     });
     child.once("exit", (code) =>
-      reject(new StorageError(`embedded S3 server exited with ${code} before it listened: ${stderr.trim()}`)),
+      reject(
+        new StorageError(
+          `embedded S3 server exited with ${code} before it listened: ${stderr.trim()}`,
+        ),
+      ),
     );
-    child.once("error", (error) => reject(new StorageError("embedded S3 server failed to start", { cause: error })));
+    child.once("error", (error) =>
+      reject(new StorageError("embedded S3 server failed to start", { cause: error })),
+    );
   });
   child.unref();
   child.channel?.unref();

@@ -17,7 +17,12 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import { StorageError } from "../util/errors.ts";
 import { withRetries } from "../util/retry.ts";
-import { normalizeEtag, type ObjectBody, type ObjectInfo, type ObjectStore } from "./object-store.ts";
+import {
+  normalizeEtag,
+  type ObjectBody,
+  type ObjectInfo,
+  type ObjectStore,
+} from "./object-store.ts";
 
 /** How to reach the bucket. Credentials come from the AWS chain unless given. */
 export interface S3Location {
@@ -97,7 +102,9 @@ export class S3ObjectStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const response = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }));
+      const response = await this.#client.send(
+        new HeadObjectCommand({ Bucket: this.#bucket, Key: key }),
+      );
       return {
         key,
         size: response.ContentLength ?? 0,
@@ -116,7 +123,11 @@ export class S3ObjectStore implements ObjectStore {
       async () => {
         try {
           const response = await this.#client.send(
-            new GetObjectCommand({ Bucket: this.#bucket, Key: object.key, IfMatch: `"${object.etag}"` }),
+            new GetObjectCommand({
+              Bucket: this.#bucket,
+              Key: object.key,
+              IfMatch: `"${object.etag}"`,
+            }),
           );
           const check = new IntegrityCheck();
           await pipeline(response.Body as Readable, check, createWriteStream(destination));
@@ -135,10 +146,19 @@ export class S3ObjectStore implements ObjectStore {
     return withRetries(
       async () => {
         try {
-          const response = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
-          const bytes = Buffer.from(await (response.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+          const response = await this.#client.send(
+            new GetObjectCommand({ Bucket: this.#bucket, Key: key }),
+          );
+          const bytes = Buffer.from(
+            await (
+              response.Body as { transformToByteArray(): Promise<Uint8Array> }
+            ).transformToByteArray(),
+          );
           if (response.ContentLength !== undefined && bytes.length !== response.ContentLength) {
-            throw new StorageError(`${what}: got ${bytes.length} of ${response.ContentLength} bytes`, { transient: true });
+            throw new StorageError(
+              `${what}: got ${bytes.length} of ${response.ContentLength} bytes`,
+              { transient: true },
+            );
           }
           return bytes;
         } catch (error) {
@@ -181,13 +201,15 @@ export class S3ObjectStore implements ObjectStore {
   async delete(keys: readonly string[]): Promise<void> {
     for (let start = 0; start < keys.length; start += 1000) {
       const batch = keys.slice(start, start + 1000);
-      const response = await this.#send(`delete ${batch.length} objects from s3://${this.#bucket}`, () =>
-        this.#client.send(
-          new DeleteObjectsCommand({
-            Bucket: this.#bucket,
-            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-          }),
-        ),
+      const response = await this.#send(
+        `delete ${batch.length} objects from s3://${this.#bucket}`,
+        () =>
+          this.#client.send(
+            new DeleteObjectsCommand({
+              Bucket: this.#bucket,
+              Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+            }),
+          ),
       );
       const failed = (response.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
       if (failed.length > 0) {
@@ -226,13 +248,17 @@ class IntegrityCheck extends Transform {
 
   verify(object: ObjectInfo, what: string): void {
     if (this.#bytes !== object.size) {
-      throw new StorageError(`${what}: got ${this.#bytes} of ${object.size} bytes`, { transient: true });
+      throw new StorageError(`${what}: got ${this.#bytes} of ${object.size} bytes`, {
+        transient: true,
+      });
     }
     // A multipart ETag ("<md5>-<parts>") is not the MD5 of the body.
     if (/^[0-9a-f]{32}$/i.test(object.etag)) {
       const md5 = this.#md5.digest("hex");
       if (md5 !== object.etag.toLowerCase()) {
-        throw new StorageError(`${what}: body MD5 ${md5} differs from ETag ${object.etag}`, { transient: true });
+        throw new StorageError(`${what}: body MD5 ${md5} differs from ETag ${object.etag}`, {
+          transient: true,
+        });
       }
     }
   }
@@ -270,7 +296,8 @@ export function isTransient(error: unknown): boolean {
   if (e.$retryable) return true;
   const status = e.$metadata?.httpStatusCode ?? 0;
   if (status >= 500 || status === 429) return true;
-  if (e.name === "SlowDown" || e.name === "RequestTimeout" || e.name === "TimeoutError") return true;
+  if (e.name === "SlowDown" || e.name === "RequestTimeout" || e.name === "TimeoutError")
+    return true;
   if (e.code && transientCodes.has(e.code)) return true;
   return /socket hang up|aborted|premature close/i.test(e.message ?? "");
 }
@@ -279,6 +306,11 @@ function storageError(what: string, error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e?.$metadata?.httpStatusCode;
-  const detail = [e?.name, status ? `HTTP ${status}` : undefined, e?.message].filter(Boolean).join(" ");
-  return new StorageError(`${what} failed: ${detail}`, { cause: error, transient: isTransient(error) });
+  const detail = [e?.name, status ? `HTTP ${status}` : undefined, e?.message]
+    .filter(Boolean)
+    .join(" ");
+  return new StorageError(`${what} failed: ${detail}`, {
+    cause: error,
+    transient: isTransient(error),
+  });
 }

@@ -14,7 +14,10 @@ export interface RetryPolicy {
  * Runs `operation` until it succeeds, fails with an error that is not
  * retryable, or runs out of attempts (then the last error is thrown).
  */
-export async function withRetries<T>(operation: (attempt: number) => Promise<T>, policy: RetryPolicy): Promise<T> {
+export async function withRetries<T>(
+  operation: (attempt: number) => Promise<T>,
+  policy: RetryPolicy,
+): Promise<T> {
   const base = policy.baseDelayMs ?? 200;
   const max = policy.maxDelayMs ?? 10_000;
   for (let attempt = 1; ; attempt += 1) {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Warehouse } from "./warehouse.ts";
 import { sqlRoot } from "./sql-root.ts";
+import type { Warehouse } from "./warehouse.ts";
 
 /** A numbered schema change of the metadata tables. */
 export interface Migration {
@@ -12,7 +12,9 @@ export interface Migration {
 
 /** Reads `sql/migrations/NNNN_name.sql` in version order. */
 export async function readMigrations(folder = join(sqlRoot, "migrations")): Promise<Migration[]> {
-  const files = (await readdir(folder)).filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file)).sort();
+  const files = (await readdir(folder))
+    .filter((file) => /^\d{4}_[a-z0-9_]+\.sql$/.test(file))
+    .sort();
   return Promise.all(
     files.map(async (file) => ({
       version: Number(file.slice(0, 4)),
@@ -26,14 +28,19 @@ export async function readMigrations(folder = join(sqlRoot, "migrations")): Prom
  * Applies the migrations not yet recorded in `meta.migrations`, each in its
  * own transaction, and returns the versions it applied.
  */
-export async function migrate(warehouse: Warehouse, migrations?: readonly Migration[]): Promise<number[]> {
+export async function migrate(
+  warehouse: Warehouse,
+  migrations?: readonly Migration[],
+): Promise<number[]> {
   const all = migrations ?? (await readMigrations());
   await warehouse.run("create schema if not exists meta");
   await warehouse.run(
     "create table if not exists meta.migrations (version integer primary key, name varchar not null, applied_at timestamp not null)",
   );
   const applied = new Set(
-    (await warehouse.all<{ version: number }>("select version from meta.migrations")).map((row) => row.version),
+    (await warehouse.all<{ version: number }>("select version from meta.migrations")).map(
+      (row) => row.version,
+    ),
   );
   const done: number[] = [];
   for (const migration of all) {

@@ -43,7 +43,12 @@ export class Warehouse implements SqlSession {
   readonly #logger: Logger | undefined;
   #closed = false;
 
-  private constructor(path: string, instance: DuckDBInstance, connection: DuckDBConnection, logger?: Logger) {
+  private constructor(
+    path: string,
+    instance: DuckDBInstance,
+    connection: DuckDBConnection,
+    logger?: Logger,
+  ) {
     this.path = path;
     this.#instance = instance;
     this.#connection = connection;
@@ -66,7 +71,9 @@ export class Warehouse implements SqlSession {
     try {
       instance = await DuckDBInstance.create(path, config);
     } catch (error) {
-      throw new DuckmartError(`cannot open warehouse ${path}: ${toError(error).message}`, { cause: error });
+      throw new DuckmartError(`cannot open warehouse ${path}: ${toError(error).message}`, {
+        cause: error,
+      });
     }
     const connection = await instance.connect();
     return new Warehouse(path, instance, connection, options.logger);
@@ -114,7 +121,10 @@ export class Warehouse implements SqlSession {
     this.#assertOpen();
     const started = performance.now();
     await this.#connection.run(sql, params as DuckDBValue[] | undefined);
-    this.#logger?.trace({ sql: sql.slice(0, 200), ms: Math.round(performance.now() - started) }, "sql");
+    this.#logger?.trace(
+      { sql: sql.slice(0, 200), ms: Math.round(performance.now() - started) },
+      "sql",
+    );
   }
 
   async #query<T extends Row>(sql: string, params?: Params): Promise<T[]> {

@@ -1,0 +1,45 @@
+import type { Command } from "commander";
+import { jobs } from "../../../jobs/index.ts";
+import { openEnvironment } from "../../run/environment.ts";
+import { assertSucceeded } from "../../run/run-job.ts";
+import { startRun } from "../../run/start-run.ts";
+import { ConfigError } from "../../util/errors.ts";
+import { commandContext } from "../cli-context.ts";
+import { printRunSummary } from "../run-summary.ts";
+
+/** `duckmart run [--job NAME] [--full-refresh] [--select MODELS]`. */
+export function registerRunCommand(program: Command): void {
+  program
+    .command("run")
+    .description("run one job now (default daily: ingest → transform → test → publish)")
+    .option("--job <name>", `job to run (${[...jobs.keys()].join(", ")})`, "daily")
+    .option("--full-refresh", "rebuild every model")
+    .option(
+      "--select <models>",
+      "models to build: name, name+ (and descendants), +name (and ancestors)",
+    )
+    .action(
+      async (
+        options: { job: string; fullRefresh?: boolean; select?: string },
+        command: Command,
+      ) => {
+        const job = jobs.get(options.job);
+        if (!job)
+          throw new ConfigError(
+            `unknown job ${options.job} (known: ${[...jobs.keys()].join(", ")})`,
+          );
+        const { settings, logger } = commandContext(command);
+        const environment = await openEnvironment(settings, logger);
+        try {
+          const record = await startRun(environment, job, "manual", {
+            fullRefresh: options.fullRefresh,
+            select: options.select,
+          });
+          await printRunSummary(environment, record);
+          assertSucceeded(record);
+        } finally {
+          environment.close();
+        }
+      },
+    );
+}

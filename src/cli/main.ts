@@ -1,0 +1,29 @@
+import { Command, CommanderError } from "commander";
+import { registerDemoCommand } from "./commands/demo-command.ts";
+import { registerFilesCommand } from "./commands/files-command.ts";
+import { registerGenerateCommand } from "./commands/generate-command.ts";
+import { registerRunCommand } from "./commands/run-command.ts";
+
+const program = new Command("duckmart")
+  .description("Scheduled ETL and customer-analytics warehouse on DuckDB")
+  .option("--config <file>", "settings file (default config/duckmart.yaml, or $DUCKMART_CONFIG)")
+  .showHelpAfterError()
+  .exitOverride();
+
+registerRunCommand(program);
+registerDemoCommand(program);
+registerGenerateCommand(program);
+registerFilesCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode;
+  } else {
+    // The reason is the last line on stderr (SPEC §5).
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`duckmart: ${message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,112 @@
+import { createReadStream } from "node:fs";
+import { createGunzip } from "node:zlib";
+import { quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
+import {
+  assertUniqueColumns,
+  type FileFormat,
+  FileRejected,
+  normalizeColumnName,
+  type ReaderReject,
+  type StagedText,
+} from "./file-format.ts";
+
+/** Longest record DuckDB accepts; a longer one is rejected, not fatal. */
+const maxLineBytes = 64 * 1024 * 1024;
+
+/**
+ * CSV with a header row. The header is read here and every column declared
+ * VARCHAR by name: DuckDB's `columns=` maps by position, so declaring the
+ * file's own order is what makes the mapping by name safe.
+ */
+export const csvFormat: FileFormat = {
+  name: "csv",
+  extensions: [".csv", ".csv.gz"],
+  async stage(session: SqlSession, path: string, table: string): Promise<StagedText> {
+    const columns = parseHeader(await readFirstLine(path)).map(normalizeColumnName);
+    assertUniqueColumns(columns);
+    const declared = columns.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(", ");
+    await session.run("drop table if exists reject_errors; drop table if exists reject_scans");
+    try {
+      // rowid of the new table is the record's position: the reader runs single-threaded.
+      await session.run(
+        `create or replace temp table csv_records as
+         select * from read_csv(${quoteLiteral(path)},
+           header = true, auto_detect = false, columns = {${declared}},
+           delim = ',', quote = '"', escape = '"', strict_mode = true,
+           store_rejects = true, rejects_table = 'reject_errors', rejects_scan = 'reject_scans',
+           max_line_size = ${maxLineBytes}, parallel = false)`,
+      );
+    } catch (error) {
+      throw new FileRejected(`cannot be read as CSV: ${firstLine(error)}`);
+    }
+    await session.run(
+      `create or replace temp table ${table} as select rowid + 1 as _file_row, * from csv_records; drop table csv_records`,
+    );
+    const rejects = await session.all<{
+      line: number;
+      error_type: string;
+      error_message: string;
+      csv_line: string;
+    }>("select line, error_type, error_message, csv_line from reject_errors order by line");
+    return {
+      columns,
+      rejects: rejects.map(
+        (row): ReaderReject => ({
+          fileRow: row.line,
+          reason: `${row.error_type.toLowerCase()}: ${row.error_message}`,
+          rawValue: row.csv_line?.slice(0, 1000) ?? null,
+        }),
+      ),
+    };
+  },
+};
+
+/** Reads up to the first line break (decompressing .gz); strips a UTF-8 BOM. */
+async function readFirstLine(path: string): Promise<string> {
+  const raw = createReadStream(path, { highWaterMark: 64 * 1024 });
+  const stream = path.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+  let text = "";
+  try {
+    for await (const chunk of stream) {
+      text += (chunk as Buffer).toString("utf8");
+      if (/[\r\n]/.test(text) || text.length > 1024 * 1024) break;
+    }
+  } catch (error) {
+    throw new FileRejected(`cannot be read: ${firstLine(error)}`);
+  } finally {
+    raw.destroy();
+  }
+  text = text.replace(/^\uFEFF/, "");
+  const end = text.search(/\r?\n|\r/);
+  const line = end === -1 ? text : text.slice(0, end);
+  if (line.trim() === "") throw new FileRejected("is empty: no header row");
+  return line;
+}
+
+/** Splits one CSV record (no embedded line breaks in header names). */
+export function parseHeader(line: string): string[] {
+  const fields: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < line.length; i += 1) {
+    const char = line[i];
+    if (quoted) {
+      if (char === '"' && line[i + 1] === '"') {
+        field += '"';
+        i += 1;
+      } else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ",") {
+      fields.push(field);
+      field = "";
+    } else field += char;
+  }
+  if (quoted) throw new FileRejected("header row has an unterminated quote");
+  fields.push(field);
+  return fields;
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split("\n")[0] ?? "";
+}

@@ -1,0 +1,134 @@
+import { once } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { createGunzip } from "node:zlib";
+import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
+import {
+  type FileFormat,
+  FileRejected,
+  normalizeColumnName,
+  type ReaderReject,
+  type StagedText,
+} from "./file-format.ts";
+
+/**
+ * JSON Lines. DuckDB's read_json has no rejects table and its
+ * `ignore_errors` yields all-NULL rows, so every line is validated here;
+ * valid lines are rewritten with all values as strings (numbers keep their
+ * exact text: ids beyond 2^53 would not survive JSON.parse) and then read
+ * by DuckDB with every column declared VARCHAR.
+ */
+export const jsonlFormat: FileFormat = {
+  name: "jsonl",
+  extensions: [".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"],
+  async stage(
+    session: SqlSession,
+    path: string,
+    table: string,
+    scratchDir: string,
+  ): Promise<StagedText> {
+    const cleanPath = join(scratchDir, `clean-${process.pid}-${Date.now()}.jsonl`);
+    const { columns, rejects } = await rewriteLines(path, cleanPath);
+    const declared = ["_file_row", ...columns]
+      .map((name) => `${quoteLiteral(name)}: ${name === "_file_row" ? "'BIGINT'" : "'VARCHAR'"}`)
+      .join(", ");
+    const select = columns.map((name) => quoteIdentifier(name)).join(", ");
+    await session.run(
+      `create or replace temp table ${table} as
+       select _file_row${select ? `, ${select}` : ""}
+       from read_json(${quoteLiteral(cleanPath)}, format = 'newline_delimited', columns = {${declared}},
+         maximum_object_size = 268435456)`,
+    );
+    return { columns, rejects };
+  },
+};
+
+async function rewriteLines(
+  path: string,
+  cleanPath: string,
+): Promise<{ columns: string[]; rejects: ReaderReject[] }> {
+  const raw = createReadStream(path);
+  const input = path.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+  const output = createWriteStream(cleanPath);
+  const columns = new Map<string, true>();
+  const rejects: ReaderReject[] = [];
+  let lineNumber = 0;
+  try {
+    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    for await (const line of lines) {
+      lineNumber += 1;
+      const text = lineNumber === 1 ? line.replace(/^\uFEFF/, "") : line;
+      if (text.trim() === "") continue;
+      const parsed = parseLine(text);
+      if (typeof parsed === "string") {
+        rejects.push({ fileRow: lineNumber, reason: parsed, rawValue: text.slice(0, 1000) });
+        continue;
+      }
+      const row: Record<string, string | number | null> = { _file_row: lineNumber };
+      for (const [key, value] of Object.entries(parsed)) {
+        const name = normalizeColumnName(key);
+        if (name === "" || name === "_file_row") continue;
+        columns.set(name, true);
+        row[name] = toText(value);
+      }
+      if (!output.write(`${JSON.stringify(row)}\n`)) await once(output, "drain");
+    }
+  } catch (error) {
+    throw new FileRejected(`cannot be read: ${(error as Error).message}`);
+  } finally {
+    output.end();
+    await once(output, "close");
+  }
+  return { columns: [...columns.keys()], rejects };
+}
+
+/** The object on this line, or the reason it is not one. */
+function parseLine(text: string): Record<string, unknown> | string {
+  if (text.includes("\uFFFD")) return "invalid UTF-8";
+  let value: unknown;
+  try {
+    value = JSON.parse(quoteNumbers(text));
+  } catch (error) {
+    return `invalid JSON: ${(error as Error).message}`;
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    return "not a JSON object";
+  return value as Record<string, unknown>;
+}
+
+/** JSON null and "" are both missing; nested values keep their JSON text. */
+function toText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+/**
+ * Wraps every number literal outside strings in quotes, so JSON.parse keeps
+ * its exact digits. On invalid JSON the result stays invalid.
+ */
+export function quoteNumbers(text: string): string {
+  let out = "";
+  let start = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 92 /* \ */) i += 1;
+      else if (char === 34 /* " */) inString = false;
+      continue;
+    }
+    if (char === 34) {
+      inString = true;
+    } else if (char === 45 /* - */ || (char >= 48 && char <= 57)) {
+      let end = i + 1;
+      while (end < text.length && /[0-9.eE+-]/.test(text[end] as string)) end += 1;
+      out += `${text.slice(start, i)}"${text.slice(i, end)}"`;
+      start = end;
+      i = end - 1;
+    }
+  }
+  return out + text.slice(start);
+}

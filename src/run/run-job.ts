@@ -1,0 +1,92 @@
+import { hostname } from "node:os";
+import { DuckmartError, toError } from "../util/errors.ts";
+import type { JobDefinition, RunContext, StepOutcome } from "./job.ts";
+
+/** The record of one finished run. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly job: string;
+  readonly status: "succeeded" | "failed";
+  readonly error?: Error;
+  readonly steps: readonly {
+    readonly name: string;
+    readonly seconds: number;
+    readonly status: string;
+  }[];
+  readonly seconds: number;
+}
+
+/**
+ * Runs the steps of `job` in order, recording the run and each step in
+ * `meta.runs` and `meta.run_steps`. The first failing step ends the run:
+ * later steps (publish among them) do not run. Never throws for a step
+ * failure; the record carries the error.
+ */
+export async function runJob(job: JobDefinition, context: RunContext): Promise<RunRecord> {
+  const { warehouse, runId } = context;
+  const logger = context.logger.child({ runId, job: job.name });
+  const started = performance.now();
+  await warehouse.run(
+    "insert into meta.runs (run_id, job, trigger, started_at, status, pid, host) values ($1, $2, $3, now()::timestamp, 'running', $4, $5)",
+    [runId, job.name, context.trigger, process.pid, hostname()],
+  );
+  logger.info({ trigger: context.trigger }, "run started");
+  const steps: { name: string; seconds: number; status: string }[] = [];
+  let failure: Error | undefined;
+  for (const step of job.steps) {
+    const stepLogger = logger.child({ step: step.name });
+    const stepStarted = performance.now();
+    await warehouse.run(
+      "insert into meta.run_steps (run_id, step, started_at, status) values ($1, $2, now()::timestamp, 'running')",
+      [runId, step.name],
+    );
+    let outcome: StepOutcome | undefined;
+    try {
+      outcome = await step.run({ ...context, logger: stepLogger });
+      context.results.set(step.name, outcome.result);
+    } catch (thrown) {
+      failure = toError(thrown);
+    }
+    const seconds = (performance.now() - stepStarted) / 1000;
+    const status = failure ? "failed" : "succeeded";
+    await warehouse.run(
+      "update meta.run_steps set finished_at = now()::timestamp, status = $3, rows = $4, detail = $5, error = $6 where run_id = $1 and step = $2",
+      [
+        runId,
+        step.name,
+        status,
+        outcome?.rows ?? null,
+        outcome?.detail ? JSON.stringify(outcome.detail) : null,
+        failure?.message ?? null,
+      ],
+    );
+    steps.push({ name: step.name, seconds, status });
+    if (failure) {
+      stepLogger.error({ err: failure, seconds }, "step failed");
+      break;
+    }
+    stepLogger.info(
+      { seconds: round(seconds), rows: outcome?.rows, ...outcome?.detail },
+      "step finished",
+    );
+  }
+  const status = failure ? "failed" : "succeeded";
+  await warehouse.run(
+    "update meta.runs set finished_at = now()::timestamp, status = $2, error = $3 where run_id = $1",
+    [runId, status, failure?.message ?? null],
+  );
+  const seconds = (performance.now() - started) / 1000;
+  logger.info({ status, seconds: round(seconds) }, "run finished");
+  return { runId, job: job.name, status, error: failure, steps, seconds };
+}
+
+/** Throws the run's error when it failed, for callers that want an exception. */
+export function assertSucceeded(record: RunRecord): void {
+  if (record.status === "failed") {
+    throw record.error ?? new DuckmartError(`run ${record.runId} failed`);
+  }
+}
+
+function round(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}
