@@ -1,4 +1,6 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
+import { basename, join } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
 import {
@@ -21,7 +23,15 @@ const maxLineBytes = 64 * 1024 * 1024;
 export const csvFormat: FileFormat = {
   name: "csv",
   extensions: [".csv", ".csv.gz"],
-  async stage(session: SqlSession, path: string, table: string): Promise<StagedText> {
+  async stage(
+    session: SqlSession,
+    compressedOrPlain: string,
+    table: string,
+    scratchDir: string,
+  ): Promise<StagedText> {
+    const path = compressedOrPlain.endsWith(".gz")
+      ? await gunzipFile(compressedOrPlain, scratchDir)
+      : compressedOrPlain;
     const columns = parseHeader(await readFirstLine(path)).map(normalizeColumnName);
     assertUniqueColumns(columns);
     const declared = columns.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(", ");
@@ -61,10 +71,23 @@ export const csvFormat: FileFormat = {
   },
 };
 
-/** Reads up to the first line break (decompressing .gz); strips a UTF-8 BOM. */
+/**
+ * Decompresses with Node's zlib, which fails on a truncated stream; DuckDB's
+ * own gzip reader was seen to load the part before the cut without an error.
+ */
+async function gunzipFile(path: string, scratchDir: string): Promise<string> {
+  const target = join(scratchDir, `${basename(path, ".gz")}-${process.pid}-${Date.now()}`);
+  try {
+    await pipeline(createReadStream(path), createGunzip(), createWriteStream(target));
+  } catch (error) {
+    throw new FileRejected(`cannot be read: gzip ${firstLine(error)}`);
+  }
+  return target;
+}
+
+/** Reads up to the first line break; strips a UTF-8 BOM. */
 async function readFirstLine(path: string): Promise<string> {
-  const raw = createReadStream(path, { highWaterMark: 64 * 1024 });
-  const stream = path.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
   let text = "";
   try {
     for await (const chunk of stream) {
@@ -74,7 +97,7 @@ async function readFirstLine(path: string): Promise<string> {
   } catch (error) {
     throw new FileRejected(`cannot be read: ${firstLine(error)}`);
   } finally {
-    raw.destroy();
+    stream.destroy();
   }
   text = text.replace(/^\uFEFF/, "");
   const end = text.search(/\r?\n|\r/);

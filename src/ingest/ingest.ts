@@ -96,13 +96,17 @@ export async function ingest(context: IngestContext): Promise<IngestSummary> {
       downloads.delete(index);
       const loadStart = performance.now();
       waitForDownload += (loadStart - waitStart) / 1000;
+      // Formats leave decompressed or cleaned copies here; one file's worth at a time.
+      const scratchDir = join(downloadDir, "scratch");
+      await mkdir(scratchDir, { recursive: true });
       const result = await loadFile(context.warehouse, file, {
         runId: context.runId,
         maxRejectRatio: context.maxRejectRatio,
-        scratchDir: downloadDir,
+        scratchDir,
       });
       load += (performance.now() - loadStart) / 1000;
       await rm(file.localPath, { force: true });
+      await rm(scratchDir, { recursive: true, force: true });
       files.push(result);
       if (result.status === "failed") {
         context.logger.error({ file: result.key, reason: result.reason }, "file failed to load");

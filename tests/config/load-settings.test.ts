@@ -1,0 +1,54 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadSettings } from "../../src/config/load-settings.ts";
+import { environmentVariableFor } from "../../src/config/settings.ts";
+import { ConfigError } from "../../src/util/errors.ts";
+import { tempDir } from "../support/temp-dir.ts";
+
+const dir = tempDir("settings");
+const file = (name: string, text: string) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+describe("loadSettings", () => {
+  it("maps every setting to DUCKMART_<SNAKE_CASE>", () => {
+    expect(environmentVariableFor("s3Endpoint")).toBe("DUCKMART_S3_ENDPOINT");
+    expect(environmentVariableFor("baseCurrency")).toBe("DUCKMART_BASE_CURRENCY");
+    expect(environmentVariableFor("warehouse")).toBe("DUCKMART_WAREHOUSE");
+    expect(environmentVariableFor("maxRejectRatio")).toBe("DUCKMART_MAX_REJECT_RATIO");
+  });
+
+  it("takes defaults, then the file, then the environment", () => {
+    const path = file("a.yaml", "margin: 0.4\nbaseCurrency: USD\n");
+    const settings = loadSettings({
+      file: path,
+      env: { DUCKMART_MARGIN: "0.25", DUCKMART_S3_FORCE_PATH_STYLE: "false" },
+    });
+    expect(settings.margin).toBe(0.25);
+    expect(settings.baseCurrency).toBe("USD");
+    expect(settings.s3ForcePathStyle).toBe(false);
+    expect(settings.rawPrefix).toBe("raw");
+    expect(settings.maxRejectRatio).toBe(0.01);
+  });
+
+  it("names the setting, where it came from and what is allowed", () => {
+    expect(() =>
+      loadSettings({ file: file("b.yaml", ""), env: { DUCKMART_MARGIN: "lots" } }),
+    ).toThrow(/setting margin \(DUCKMART_MARGIN\)/);
+    expect(() => loadSettings({ file: file("c.yaml", "baseCurrency: rub\n"), env: {} })).toThrow(
+      /setting baseCurrency \(.*c\.yaml: baseCurrency\): a three-letter ISO 4217 code/,
+    );
+    expect(() => loadSettings({ file: file("d.yaml", "rawPrefix: ../up\n"), env: {} })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadSettings({ file: file("e.yaml", "marginn: 1\n"), env: {} })).toThrow(
+      /unknown setting marginn/,
+    );
+    expect(() => loadSettings({ file: join(dir, "missing.yaml"), env: {} })).toThrow(
+      /does not exist/,
+    );
+  });
+});

@@ -1,0 +1,149 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatForKey } from "../../src/ingest/formats.ts";
+import { quoteNumbers } from "../../src/ingest/jsonl-format.ts";
+import { loadFile } from "../../src/ingest/load-file.ts";
+import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
+import { sources } from "../../src/ingest/sources.ts";
+import { migrate } from "../../src/warehouse/migrate.ts";
+import { Warehouse } from "../../src/warehouse/warehouse.ts";
+import { tempDir } from "../support/temp-dir.ts";
+
+const dir = tempDir("formats");
+let warehouse: Warehouse;
+const orders = sources.find((s) => s.name === "orders") as (typeof sources)[number];
+
+beforeAll(async () => {
+  warehouse = await Warehouse.open(":memory:");
+  await migrate(warehouse);
+  await ensureRawTables(warehouse);
+});
+afterAll(() => warehouse.close());
+
+let counter = 0;
+async function load(name: string, body: string | Buffer, maxRejectRatio = 1) {
+  counter += 1;
+  const path = join(dir, `${counter}-${name}`);
+  writeFileSync(path, body);
+  const key = `raw/orders/${counter}/${name}`;
+  const format = formatForKey(key);
+  if (!format) throw new Error(`no format for ${name}`);
+  const result = await loadFile(
+    warehouse,
+    {
+      object: { key, etag: `e${counter}`, size: 1, lastModified: new Date("2024-01-01T00:00:00Z") },
+      source: orders,
+      format,
+      localPath: path,
+    },
+    { runId: "test", maxRejectRatio, scratchDir: dir },
+  );
+  const rows = await warehouse.all(
+    "select * exclude (_file_key, _file_modified, _run_id) from raw.orders where _file_key = $1 order by _file_row",
+    [key],
+  );
+  return { result, rows };
+}
+
+const header = "order_id,user_id,created_at,revenue";
+
+describe("typing at load (SPEC §1)", () => {
+  it("keeps microseconds, accepts a T separator, and turns empty strings into NULL", async () => {
+    const { result, rows } = await load(
+      "a.csv",
+      `${header},currency\no1,u1,2024-01-01T10:00:00.123456,1.5,\n`,
+    );
+    expect(result.status).toBe("loaded");
+    expect(rows[0]).toMatchObject({ order_id: "o1", revenue: 1.5, currency: null });
+    const [micros] = await warehouse.all<{ us: number }>(
+      "select microsecond(created_at) as us from raw.orders where order_id = 'o1'",
+    );
+    expect(micros?.us).toBe(123456);
+  });
+
+  it.each([
+    ["NaN revenue", "o,u,2024-01-01 10:00:00,NaN", "revenue"],
+    ["Infinity revenue", "o,u,2024-01-01 10:00:00,Infinity", "revenue"],
+    ["text revenue", "o,u,2024-01-01 10:00:00,abc", "revenue"],
+    ["zone offset", "o,u,2024-01-01 10:00:00+03:00,1", "created_at"],
+    ["impossible date", "o,u,2024-02-30 10:00:00,1", "created_at"],
+  ])("rejects %s naming the column", async (_label, line, column) => {
+    const { result } = await load("b.csv", `${header}\n${line}\n`);
+    expect(result).toMatchObject({ status: "loaded", rowsRead: 1, rowsLoaded: 0, rowsRejected: 1 });
+    const [rejected] = await warehouse.all<{ column_name: string }>(
+      "select column_name from meta.rejected_rows order by rowid desc limit 1",
+    );
+    expect(rejected?.column_name).toBe(column);
+  });
+
+  it("rejects a fractional tickets_count instead of rounding it", async () => {
+    const { result } = await load(
+      "c.csv",
+      `${header},tickets_count\no,u,2024-01-01 10:00:00,1,2.5\np,u,2024-01-01 10:00:00,1,3\n`,
+    );
+    expect(result).toMatchObject({ rowsRead: 2, rowsLoaded: 1, rowsRejected: 1 });
+  });
+});
+
+describe("formats", () => {
+  it("reads CSV with BOM and CRLF", async () => {
+    const { rows } = await load("bom.csv", `\uFEFF${header}\r\no1,u1,2024-01-01 10:00:00,2\r\n`);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ order_id: "o1" });
+  });
+
+  it("reads gzip CSV and fails a truncated one as a whole", async () => {
+    const gz = gzipSync(`${header}\no1,u1,2024-01-01 10:00:00,2\n`.repeat(1));
+    expect((await load("ok.csv.gz", gz)).rows).toHaveLength(1);
+    const truncated = await load(
+      "bad.csv.gz",
+      gzipSync(`${header}\n${"o1,u1,2024-01-01 10:00:00,2\n".repeat(5000)}`).subarray(0, 200),
+    );
+    expect(truncated.result.status).toBe("failed");
+    expect(truncated.result.reason).toMatch(/cannot be read/);
+  });
+
+  it("fails a 0-byte file and loads a header-only file as 0 rows", async () => {
+    expect((await load("empty.csv", "")).result).toMatchObject({
+      status: "failed",
+      reason: "is empty: no header row",
+    });
+    expect((await load("header.csv", `${header}\n`)).result).toMatchObject({
+      status: "loaded",
+      rowsRead: 0,
+    });
+  });
+
+  it("reads JSON Lines: exact big ids, union of keys, broken lines rejected", async () => {
+    const lines = [
+      '{"order_id": 18446744073709551617, "user_id": "u", "created_at": "2024-01-01 10:00:00", "revenue": 1e2}',
+      "{not json",
+      '{"order_id": "o2", "user_id": "u", "created_at": "2024-01-01 10:00:00", "revenue": 3, "device": "touch"}',
+      "[1, 2]",
+    ];
+    const { result, rows } = await load("a.jsonl", `${lines.join("\n")}\n`);
+    expect(result).toMatchObject({ status: "loaded", rowsRead: 4, rowsLoaded: 2, rowsRejected: 2 });
+    expect(rows.map((r) => r.order_id)).toEqual(["18446744073709551617", "o2"]);
+    expect(rows.map((r) => r._file_row)).toEqual([1, 3]);
+    expect(rows[0]).toMatchObject({ revenue: 100, device: null });
+  });
+
+  it("fails a file whose rejected share exceeds maxRejectRatio, naming the first bad row", async () => {
+    const { result } = await load(
+      "many.csv",
+      `${header}\no1,u,2024-01-01 10:00:00,x\no2,u,2024-01-01 10:00:00,1\n`,
+      0.01,
+    );
+    expect(result.status).toBe("failed");
+    expect(result.reason).toMatch(/1 of 2 rows rejected .* first: row 1: revenue/);
+  });
+
+  it("quotes numbers outside strings only", () => {
+    expect(quoteNumbers('{"a": -1.5e3, "b": "12", "c": [1, true]}')).toBe(
+      '{"a": "-1.5e3", "b": "12", "c": ["1", true]}',
+    );
+    expect(quoteNumbers('{"a\\"1": 2}')).toBe('{"a\\"1": "2"}');
+  });
+});
