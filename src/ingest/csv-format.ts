@@ -2,74 +2,120 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
+import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
 import {
-  assertUniqueColumns,
+  assertUsableColumns,
   type FileFormat,
   FileRejected,
   normalizeColumnName,
-  type ReaderReject,
-  type StagedText,
+  type StagedFile,
+  type StagingInput,
+  stageEach,
 } from "./file-format.ts";
 
 /** Longest record DuckDB accepts; a longer one is rejected, not fatal. */
 const maxLineBytes = 64 * 1024 * 1024;
 
+interface CsvFile extends StagingInput {
+  readonly plainPath: string;
+  readonly columns: readonly string[];
+}
+
 /**
- * CSV with a header row. The header is read here and every column declared
- * VARCHAR by name: DuckDB's `columns=` maps by position, so declaring the
- * file's own order is what makes the mapping by name safe.
+ * CSV with a header row. Headers are read here and every column declared
+ * VARCHAR by name: DuckDB's `columns=` maps by position, so files are read
+ * together only when their headers are identical, declaring that order.
  */
 export const csvFormat: FileFormat = {
   name: "csv",
   extensions: [".csv", ".csv.gz"],
-  async stage(
-    session: SqlSession,
-    compressedOrPlain: string,
-    table: string,
-    scratchDir: string,
-  ): Promise<StagedText> {
-    const path = compressedOrPlain.endsWith(".gz")
-      ? await gunzipFile(compressedOrPlain, scratchDir)
-      : compressedOrPlain;
-    const columns = parseHeader(await readFirstLine(path)).map(normalizeColumnName);
-    assertUniqueColumns(columns);
-    const declared = columns.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(", ");
-    await session.run("drop table if exists reject_errors; drop table if exists reject_scans");
-    try {
-      // rowid of the new table is the record's position: the reader runs single-threaded.
-      await session.run(
-        `create or replace temp table csv_records as
-         select * from read_csv(${quoteLiteral(path)},
-           header = true, auto_detect = false, columns = {${declared}},
-           delim = ',', quote = '"', escape = '"', strict_mode = true,
-           store_rejects = true, rejects_table = 'reject_errors', rejects_scan = 'reject_scans',
-           max_line_size = ${maxLineBytes}, parallel = false)`,
-      );
-    } catch (error) {
-      throw new FileRejected(`cannot be read as CSV: ${firstLine(error)}`);
+  async stage(session, files, scratchDir) {
+    const prepared: CsvFile[] = [];
+    const staged = await stageEach(files, async (file): Promise<StagedFile> => {
+      const plainPath = file.path.endsWith(".gz")
+        ? await gunzipFile(file.path, scratchDir)
+        : file.path;
+      const columns = parseHeader(await readFirstLine(plainPath)).map(normalizeColumnName);
+      assertUsableColumns(columns);
+      prepared.push({ ...file, plainPath, columns });
+      return { ok: true, columns, rejects: [] };
+    });
+    const groups = new Map<string, CsvFile[]>();
+    for (const file of prepared) {
+      const signature = file.columns.join("\u0000");
+      groups.set(signature, [...(groups.get(signature) ?? []), file]);
     }
-    await session.run(
-      `create or replace temp table ${table} as select rowid + 1 as _file_row, * from csv_records; drop table csv_records`,
-    );
-    const rejects = await session.all<{
-      line: number;
-      error_type: string;
-      error_message: string;
-      csv_line: string;
-    }>("select line, error_type, error_message, csv_line from reject_errors order by line");
-    return {
-      columns,
-      rejects: rejects.map(
-        (row): ReaderReject => ({
+    const relations: string[] = [];
+    const read = async (group: readonly CsvFile[]) => {
+      relations.push(await readGroup(session, group, `staged_csv_${relations.length}`, staged));
+    };
+    const fail = (file: CsvFile, error: unknown) =>
+      staged.set(file.fileId, { ok: false, reason: `cannot be read as CSV: ${firstLine(error)}` });
+    for (const group of groups.values()) {
+      try {
+        await read(group);
+      } catch (error) {
+        if (group.length === 1) fail(group[0] as CsvFile, error);
+        // One bad file must not fail its neighbours: read them one by one.
+        else for (const file of group) await read([file]).catch((single) => fail(file, single));
+      }
+    }
+    const columns = [...new Set(prepared.flatMap((file) => file.columns))];
+    const relation =
+      relations.length === 0 ? null : relations.map((r) => `(${r})`).join("\nunion all by name\n");
+    return { files: staged, relation, columns };
+  },
+};
+
+/** Reads files with one header into `table`; returns the SELECT that numbers their rows. */
+async function readGroup(
+  session: SqlSession,
+  group: readonly CsvFile[],
+  table: string,
+  staged: Map<number, StagedFile>,
+): Promise<string> {
+  const columns = group[0]?.columns ?? [];
+  const declared = columns.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(", ");
+  const paths = group.map((file) => quoteLiteral(file.plainPath)).join(", ");
+  await session.run("drop table if exists reject_errors; drop table if exists reject_scans");
+  await session.run(
+    `create or replace temp table ${table} as
+     select *, file_index as __file_index from read_csv([${paths}],
+       header = true, auto_detect = false, columns = {${declared}},
+       delim = ',', quote = '"', escape = '"', strict_mode = true, hive_partitioning = false,
+       store_rejects = true, rejects_table = 'reject_errors', rejects_scan = 'reject_scans',
+       max_line_size = ${maxLineBytes})`,
+  );
+  const rejects = await session.all<{
+    file_id: number;
+    line: number;
+    error_type: string;
+    error_message: string;
+    csv_line: string | null;
+  }>(
+    "select file_id, line, error_type, error_message, csv_line from reject_errors order by file_id, line",
+  );
+  for (const [index, file] of group.entries()) {
+    staged.set(file.fileId, {
+      ok: true,
+      columns: file.columns,
+      rejects: rejects
+        .filter((row) => row.file_id === index)
+        .map((row) => ({
           fileRow: row.line,
           reason: `${row.error_type.toLowerCase()}: ${row.error_message}`,
           rawValue: row.csv_line?.slice(0, 1000) ?? null,
-        }),
-      ),
-    };
-  },
-};
+        })),
+    });
+  }
+  // Insertion order is preserved, so each file's records are contiguous in
+  // rowid order: the position in the file is rowid − the file's first rowid.
+  const ids = `[${group.map((file) => file.fileId).join(", ")}]`;
+  const select = columns.map((name) => `r.${quoteIdentifier(name)}`).join(", ");
+  return `select ${ids}[r.__file_index::bigint + 1] as _file_id, r.rowid - f.first_rowid + 1 as _file_row${select ? `, ${select}` : ""}
+    from ${table} r
+    join (select __file_index, min(rowid) as first_rowid from ${table} group by __file_index) f using (__file_index)`;
+}
 
 /**
  * Decompresses with Node's zlib, which fails on a truncated stream; DuckDB's

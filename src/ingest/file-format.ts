@@ -7,27 +7,53 @@ export interface ReaderReject {
   readonly rawValue: string | null;
 }
 
-/** What a format left in the staging table. */
-export interface StagedText {
-  /** Column names found in the file (normalised), in file order. */
+/** A local file of a batch, with the id it has in the staging table. */
+export interface StagingInput {
+  readonly fileId: number;
+  readonly path: string;
+}
+
+/** What a format found in one file of the batch. */
+export type StagedFile =
+  | {
+      readonly ok: true;
+      /** Column names found in the file (normalised), in file order. */
+      readonly columns: readonly string[];
+      /** Rows the reader itself rejected (broken quoting, bad JSON, invalid UTF-8…). */
+      readonly rejects: readonly ReaderReject[];
+    }
+  | { readonly ok: false; readonly reason: string };
+
+/** What a format made of a batch: per-file verdicts and one relation over the rows. */
+export interface StagedBatch {
+  readonly files: ReadonlyMap<number, StagedFile>;
+  /**
+   * A SELECT yielding `_file_id`, `_file_row` (position of the row in its
+   * file) and one VARCHAR column per file column, mapped by name; null when
+   * no file has rows to offer.
+   */
+  readonly relation: string | null;
+  /** Names of the text columns of the relation. */
   readonly columns: readonly string[];
-  /** Rows the reader itself rejected (broken quoting, bad JSON, invalid UTF-8…). */
-  readonly rejects: readonly ReaderReject[];
 }
 
 /**
- * Reads one local file into a temporary table `table` with a `_file_row`
- * BIGINT column and one VARCHAR column per file column, mapped by name.
- * Throws FileRejected when the file as a whole cannot be read.
+ * Reads a batch of local files of one format. A file that cannot be used
+ * as a whole comes back `ok: false` and has no rows in the relation; the
+ * others are unaffected. Temporary tables it makes start with `staged_`.
  */
 export interface FileFormat {
   readonly name: "csv" | "jsonl" | "parquet";
   /** File name endings this format reads, e.g. ".csv.gz". */
   readonly extensions: readonly string[];
-  stage(session: SqlSession, path: string, table: string, scratchDir: string): Promise<StagedText>;
+  stage(
+    session: SqlSession,
+    files: readonly StagingInput[],
+    scratchDir: string,
+  ): Promise<StagedBatch>;
 }
 
-/** The whole file is unusable; `reason` is one line for the operator. */
+/** The whole file is unusable; the message is one line for the operator. */
 export class FileRejected extends Error {}
 
 /** Header names compare trimmed and case-insensitively. */
@@ -35,12 +61,40 @@ export function normalizeColumnName(name: string): string {
   return name.trim().toLowerCase();
 }
 
-/** Throws when normalised names repeat. */
-export function assertUniqueColumns(columns: readonly string[]): void {
+/** Names the loader adds itself; a file may not bring them. */
+export const reservedColumns: ReadonlySet<string> = new Set([
+  "_file_id",
+  "_file_row",
+  "_file_key",
+  "_file_modified",
+  "_run_id",
+]);
+
+/** Throws when normalised names repeat, one is empty, or one is reserved. */
+export function assertUsableColumns(columns: readonly string[]): void {
   const seen = new Set<string>();
   for (const name of columns) {
     if (name === "") throw new FileRejected("a column has an empty name");
+    if (reservedColumns.has(name) || name.startsWith("__"))
+      throw new FileRejected(`column ${name} is reserved for lineage`);
     if (seen.has(name)) throw new FileRejected(`column ${name} appears twice`);
     seen.add(name);
   }
+}
+
+/** Runs `read` for one file, turning FileRejected into a failed entry. */
+export async function stageEach<T extends { fileId: number }>(
+  files: readonly T[],
+  read: (file: T) => Promise<StagedFile>,
+): Promise<Map<number, StagedFile>> {
+  const staged = new Map<number, StagedFile>();
+  for (const file of files) {
+    try {
+      staged.set(file.fileId, await read(file));
+    } catch (error) {
+      if (!(error instanceof FileRejected)) throw error;
+      staged.set(file.fileId, { ok: false, reason: error.message });
+    }
+  }
+  return staged;
 }

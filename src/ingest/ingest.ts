@@ -3,10 +3,12 @@ import { join } from "node:path";
 import type { Logger } from "../log/logger.ts";
 import type { ObjectInfo, ObjectStore } from "../storage/object-store.ts";
 import { localPathForKey } from "../storage/safe-path.ts";
+import { ConcurrencyLimit } from "../util/concurrency-limit.ts";
 import { InputError } from "../util/errors.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
+import type { FileFormat } from "./file-format.ts";
 import { formatForKey } from "./formats.ts";
-import { type FileLoadResult, type FileToLoad, loadFile } from "./load-file.ts";
+import { type FileLoadResult, type FileToLoad, loadBatch } from "./load-batch.ts";
 import { ensureRawTables } from "./raw-tables.ts";
 import { type SourceDefinition, sources } from "./sources.ts";
 
@@ -75,47 +77,59 @@ export async function ingest(context: IngestContext): Promise<IngestSummary> {
   const files: FileLoadResult[] = [];
   let waitForDownload = 0;
   let load = 0;
-  try {
-    const downloads = new Map<number, Promise<FileToLoad>>();
-    let next = 0;
-    const startNext = () => {
-      const index = next++;
-      const item = plan.toLoad[index] as PlannedLoad;
+  const batches = intoBatches(plan.toLoad);
+  const limit = new ConcurrencyLimit(context.downloadConcurrency);
+  const downloads = new Map<PlannedLoad, Promise<FileToLoad>>();
+  const startDownloads = (batch: readonly PlannedLoad[] | undefined) => {
+    for (const item of batch ?? []) {
+      if (downloads.has(item)) continue;
       const localPath = localPathForKey(downloadDir, item.object.key);
-      const download = context.store
-        .download(item.object, localPath)
+      const download = limit
+        .run(() => context.store.download(item.object, localPath))
         .then((): FileToLoad => ({ ...item, localPath }));
-      // Handled when its turn comes; this keeps an early failure from being "unhandled".
+      // Awaited when its batch loads; this keeps an early failure from being "unhandled".
       download.catch(() => undefined);
-      downloads.set(index, download);
-    };
-    for (let index = 0; index < plan.toLoad.length; index += 1) {
-      while (next < plan.toLoad.length && next < index + context.downloadConcurrency) startNext();
+      downloads.set(item, download);
+    }
+  };
+  try {
+    for (const [index, batch] of batches.entries()) {
+      startDownloads(batch);
+      // The next batch downloads while this one loads.
+      startDownloads(batches[index + 1]);
       const waitStart = performance.now();
-      const file = await (downloads.get(index) as Promise<FileToLoad>);
-      downloads.delete(index);
+      const ready = await Promise.all(
+        batch.map((item) => downloads.get(item) as Promise<FileToLoad>),
+      );
       const loadStart = performance.now();
       waitForDownload += (loadStart - waitStart) / 1000;
-      // Formats leave decompressed or cleaned copies here; one file's worth at a time.
+      // Formats leave decompressed or cleaned copies here; one batch's worth at a time.
       const scratchDir = join(downloadDir, "scratch");
       await mkdir(scratchDir, { recursive: true });
-      const result = await loadFile(context.warehouse, file, {
+      const results = await loadBatch(context.warehouse, ready, {
         runId: context.runId,
         maxRejectRatio: context.maxRejectRatio,
         scratchDir,
       });
       load += (performance.now() - loadStart) / 1000;
-      await rm(file.localPath, { force: true });
+      await Promise.all(ready.map((file) => rm(file.localPath, { force: true })));
       await rm(scratchDir, { recursive: true, force: true });
-      files.push(result);
-      if (result.status === "failed") {
-        context.logger.error({ file: result.key, reason: result.reason }, "file failed to load");
-      } else {
-        context.logger.debug(
-          { file: result.key, rows: result.rowsLoaded, rejected: result.rowsRejected },
-          "file loaded",
-        );
+      for (const item of batch) downloads.delete(item);
+      for (const result of results) {
+        files.push(result);
+        if (result.status === "failed") {
+          context.logger.error({ file: result.key, reason: result.reason }, "file failed to load");
+        } else {
+          context.logger.debug(
+            { file: result.key, rows: result.rowsLoaded, rejected: result.rowsRejected },
+            "file loaded",
+          );
+        }
       }
+      context.logger.debug(
+        { batch: index + 1, of: batches.length, files: batch.length },
+        "batch loaded",
+      );
     }
   } finally {
     await rm(downloadDir, { recursive: true, force: true });
@@ -153,7 +167,37 @@ export function assertNoFailedFiles(summary: IngestSummary): void {
 interface PlannedLoad {
   readonly object: ObjectInfo;
   readonly source: SourceDefinition;
-  readonly format: NonNullable<ReturnType<typeof formatForKey>>;
+  readonly format: FileFormat;
+  readonly replaces: boolean;
+}
+
+/** Files per load transaction, and bytes: bounds scratch disk and staging memory. */
+const maxBatchFiles = 128;
+const maxBatchBytes = 256 * 1024 * 1024;
+
+/** Consecutive files of one source and format, up to the batch limits. */
+function intoBatches(planned: readonly PlannedLoad[]): PlannedLoad[][] {
+  const batches: PlannedLoad[][] = [];
+  let current: PlannedLoad[] = [];
+  let bytes = 0;
+  for (const item of planned) {
+    const first = current[0];
+    const fits =
+      first !== undefined &&
+      first.source === item.source &&
+      first.format === item.format &&
+      current.length < maxBatchFiles &&
+      bytes + item.object.size <= maxBatchBytes;
+    if (!fits && current.length > 0) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.object.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 async function planLoads(context: IngestContext) {
@@ -188,7 +232,7 @@ async function planLoads(context: IngestContext) {
       } else if (loaded.get(object.key) === object.etag) {
         unchanged += 1;
       } else {
-        toLoad.push({ object, source, format });
+        toLoad.push({ object, source, format, replaces: loaded.has(object.key) });
       }
     }
   }

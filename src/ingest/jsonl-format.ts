@@ -3,13 +3,16 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
-import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
+import { quoteLiteral } from "../warehouse/warehouse.ts";
 import {
+  assertUsableColumns,
   type FileFormat,
   FileRejected,
   normalizeColumnName,
   type ReaderReject,
-  type StagedText,
+  type StagedFile,
+  type StagingInput,
+  stageEach,
 } from "./file-format.ts";
 
 /**
@@ -22,34 +25,38 @@ import {
 export const jsonlFormat: FileFormat = {
   name: "jsonl",
   extensions: [".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"],
-  async stage(
-    session: SqlSession,
-    path: string,
-    table: string,
-    scratchDir: string,
-  ): Promise<StagedText> {
-    const cleanPath = join(scratchDir, `clean-${process.pid}-${Date.now()}.jsonl`);
-    const { columns, rejects } = await rewriteLines(path, cleanPath);
-    const declared = ["_file_row", ...columns]
-      .map((name) => `${quoteLiteral(name)}: ${name === "_file_row" ? "'BIGINT'" : "'VARCHAR'"}`)
-      .join(", ");
-    const select = columns.map((name) => quoteIdentifier(name)).join(", ");
-    await session.run(
-      `create or replace temp table ${table} as
-       select _file_row${select ? `, ${select}` : ""}
-       from read_json(${quoteLiteral(cleanPath)}, format = 'newline_delimited', columns = {${declared}},
-         maximum_object_size = 268435456)`,
-    );
-    return { columns, rejects };
+  async stage(_session, files, scratchDir) {
+    const cleanPaths: string[] = [];
+    const union = new Set<string>();
+    const staged = await stageEach(files, async (file): Promise<StagedFile> => {
+      const cleanPath = join(scratchDir, `clean-${file.fileId}.jsonl`);
+      const { columns, rejects } = await rewriteLines(file, cleanPath);
+      cleanPaths.push(cleanPath);
+      for (const column of columns) union.add(column);
+      return { ok: true, columns, rejects };
+    });
+    const columns = [...union];
+    if (cleanPaths.length === 0) return { files: staged, relation: null, columns };
+    const declared = [
+      "'_file_id': 'INTEGER'",
+      "'_file_row': 'BIGINT'",
+      ...columns.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`),
+    ];
+    const relation = `select * from read_json([${cleanPaths.map(quoteLiteral).join(", ")}],
+      format = 'newline_delimited', hive_partitioning = false, columns = {${declared.join(", ")}}, maximum_object_size = 268435456)`;
+    return { files: staged, relation, columns };
   },
 };
 
 async function rewriteLines(
-  path: string,
+  file: StagingInput,
   cleanPath: string,
 ): Promise<{ columns: string[]; rejects: ReaderReject[] }> {
-  const raw = createReadStream(path);
-  const input = path.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
+  const raw = createReadStream(file.path);
+  const gunzip = file.path.endsWith(".gz") ? createGunzip() : undefined;
+  // pipe() does not forward errors: a truncated gzip must fail the read.
+  gunzip?.on("error", (error) => raw.destroy(error));
+  const input = gunzip ? raw.pipe(gunzip) : raw;
   const output = createWriteStream(cleanPath);
   const columns = new Map<string, true>();
   const rejects: ReaderReject[] = [];
@@ -65,10 +72,12 @@ async function rewriteLines(
         rejects.push({ fileRow: lineNumber, reason: parsed, rawValue: text.slice(0, 1000) });
         continue;
       }
-      const row: Record<string, string | number | null> = { _file_row: lineNumber };
+      const row: Record<string, string | number | null> = {
+        _file_id: file.fileId,
+        _file_row: lineNumber,
+      };
       for (const [key, value] of Object.entries(parsed)) {
         const name = normalizeColumnName(key);
-        if (name === "" || name === "_file_row") continue;
         columns.set(name, true);
         row[name] = toText(value);
       }
@@ -80,6 +89,7 @@ async function rewriteLines(
     output.end();
     await once(output, "close");
   }
+  assertUsableColumns([...columns.keys()]);
   return { columns: [...columns.keys()], rejects };
 }
 

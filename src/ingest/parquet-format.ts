@@ -1,10 +1,11 @@
-import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
+import { quoteIdentifier, quoteLiteral } from "../warehouse/warehouse.ts";
 import {
-  assertUniqueColumns,
+  assertUsableColumns,
   type FileFormat,
   FileRejected,
   normalizeColumnName,
-  type StagedText,
+  type StagedFile,
+  stageEach,
 } from "./file-format.ts";
 
 /**
@@ -15,30 +16,36 @@ import {
 export const parquetFormat: FileFormat = {
   name: "parquet",
   extensions: [".parquet"],
-  async stage(session: SqlSession, path: string, table: string): Promise<StagedText> {
-    let described: { column_name: string }[];
-    try {
-      described = await session.all<{ column_name: string }>(
-        `describe select * from read_parquet(${quoteLiteral(path)})`,
-      );
-    } catch (error) {
-      throw new FileRejected(
-        `cannot be read as Parquet: ${String((error as Error).message).split("\n")[0]}`,
-      );
-    }
-    const columns = described.map((row) => normalizeColumnName(row.column_name));
-    assertUniqueColumns(columns);
-    const select = described
-      .map(
+  async stage(session, files) {
+    const selects: string[] = [];
+    const union = new Set<string>();
+    const staged = await stageEach(files, async (file): Promise<StagedFile> => {
+      const path = quoteLiteral(file.path);
+      let described: { column_name: string }[];
+      try {
+        described = await session.all<{ column_name: string }>(
+          `describe select * from read_parquet(${path}, hive_partitioning = false)`,
+        );
+      } catch (error) {
+        throw new FileRejected(
+          `cannot be read as Parquet: ${String((error as Error).message).split("\n")[0]}`,
+        );
+      }
+      const columns = described.map((row) => normalizeColumnName(row.column_name));
+      assertUsableColumns(columns);
+      const casts = described.map(
         (row, index) =>
           `cast(${quoteIdentifier(row.column_name)} as varchar) as ${quoteIdentifier(columns[index] as string)}`,
-      )
-      .join(", ");
-    await session.run(
-      `create or replace temp table ${table} as
-       select file_row_number + 1 as _file_row${select ? `, ${select}` : ""}
-       from read_parquet(${quoteLiteral(path)}, file_row_number = true)`,
-    );
-    return { columns, rejects: [] };
+      );
+      selects.push(
+        `select ${file.fileId} as _file_id, file_row_number + 1 as _file_row${casts.length ? `, ${casts.join(", ")}` : ""}
+         from read_parquet(${path}, file_row_number = true, hive_partitioning = false)`,
+      );
+      for (const column of columns) union.add(column);
+      return { ok: true, columns, rejects: [] };
+    });
+    const relation =
+      selects.length === 0 ? null : selects.map((s) => `(${s})`).join("\nunion all by name\n");
+    return { files: staged, relation, columns: [...union] };
   },
 };

@@ -1,101 +1,110 @@
 import { quoteIdentifier, quoteLiteral } from "../warehouse/warehouse.ts";
 import type { ColumnKind, SourceDefinition } from "./sources.ts";
 
-/**
- * SQL that types one text column: the typed value, and a condition that is
- * true when a non-empty value is not valid for its kind (SPEC §1: NaN,
- * Infinity and timestamps with a zone offset are invalid).
- */
-interface ColumnTyping {
-  readonly value: string;
-  readonly invalid: string | null;
+/** How one kind is typed: the cast of the text, and why a value is invalid. */
+interface KindTyping {
+  readonly cast: (text: string) => string;
+  /** Extra condition, beyond a failed cast, that makes a non-empty value invalid. */
+  readonly alsoInvalid?: (text: string, typed: string) => string;
   readonly reason: string;
 }
 
-const timestampPattern = String.raw`\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?`;
-const datePattern = String.raw`\d{4}-\d{2}-\d{2}`;
-const integerPattern = String.raw`[+-]?\d+`;
-
-function typing(kind: ColumnKind, text: string): ColumnTyping {
-  const v = `nullif(${text}, '')`;
-  switch (kind) {
-    case "text":
-      return { value: v, invalid: null, reason: "" };
-    case "timestamp": {
-      const cast = `try_cast(replace(${v}, 'T', ' ') as timestamp)`;
-      return {
-        value: cast,
-        invalid: `${v} is not null and (not regexp_full_match(${v}, '${timestampPattern}') or ${cast} is null)`,
-        reason: "invalid timestamp (want YYYY-MM-DD HH:MM:SS without zone)",
-      };
-    }
-    case "date": {
-      const cast = `try_cast(${v} as date)`;
-      return {
-        value: cast,
-        invalid: `${v} is not null and (not regexp_full_match(${v}, '${datePattern}') or ${cast} is null)`,
-        reason: "invalid date (want YYYY-MM-DD)",
-      };
-    }
-    case "double": {
-      const cast = `try_cast(${v} as double)`;
-      return {
-        value: cast,
-        invalid: `${v} is not null and (${cast} is null or not isfinite(${cast}))`,
-        reason: "invalid number (NaN and Infinity are not allowed)",
-      };
-    }
-    case "bigint": {
-      const cast = `try_cast(${v} as bigint)`;
-      return {
-        value: cast,
-        invalid: `${v} is not null and (not regexp_full_match(trim(${v}), '${integerPattern}') or ${cast} is null)`,
-        reason: "invalid integer",
-      };
-    }
-  }
-}
+const typings: Record<Exclude<ColumnKind, "text">, KindTyping> = {
+  // SPEC §1: ISO 8601 local time, no zone; DuckDB's cast would accept (and convert) an offset.
+  timestamp: {
+    cast: (text) => `try_cast(replace(${text}, 'T', ' ') as timestamp)`,
+    alsoInvalid: (text) =>
+      `not regexp_full_match(${text}, '\\d{4}-\\d{2}-\\d{2}[ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?')`,
+    reason: "invalid timestamp (want YYYY-MM-DD HH:MM:SS, no zone)",
+  },
+  date: {
+    cast: (text) => `try_cast(${text} as date)`,
+    alsoInvalid: (text) => `not regexp_full_match(${text}, '\\d{4}-\\d{2}-\\d{2}')`,
+    reason: "invalid date (want YYYY-MM-DD)",
+  },
+  // NaN and Infinity cast fine but are not valid values.
+  double: {
+    cast: (text) => `try_cast(${text} as double)`,
+    alsoInvalid: (_text, typed) => `not isfinite(${typed})`,
+    reason: "invalid number (NaN and Infinity are not allowed)",
+  },
+  // DuckDB rounds '2.5' to 3 when casting to BIGINT: insist on digits.
+  bigint: {
+    cast: (text) => `try_cast(${text} as bigint)`,
+    alsoInvalid: (text) => `not regexp_full_match(trim(${text}), '[+-]?\\d+')`,
+    reason: "invalid integer",
+  },
+};
 
 /**
- * The SELECT over a staged text table that types every column of `source`
- * found in the file (absent optional ones become NULL), keeps extra columns
- * as text, and names the first invalid column of each row, if any, in
- * `_reject_column`, `_reject_reason` and `_reject_value`.
+ * The SELECT over a staging table that types every declared column of
+ * `source` (absent ones are NULL), keeps other columns as text, and sets
+ * `_reject_column`, `_reject_reason` and `_reject_value` on a row whose
+ * first invalid column (in the source's order) makes it a reject.
  */
 export function typedSelect(
   source: SourceDefinition,
-  fileColumns: readonly string[],
+  stagedColumns: readonly string[],
   stagedTable: string,
 ): string {
-  const present = new Set(fileColumns);
+  const present = new Set(stagedColumns);
   const declared = new Set(source.columns.map((c) => c.name));
-  const outputs: string[] = ["_file_row"];
-  const checks: { column: string; invalid: string; reason: string; text: string }[] = [];
+  const typedColumns: string[] = ["_file_id", "_file_row"];
+  const checks: { column: string; text: string; typed: string; invalid: string; reason: string }[] =
+    [];
   for (const column of source.columns) {
     const name = quoteIdentifier(column.name);
     if (!present.has(column.name)) {
-      outputs.push(`null::${column.kind === "text" ? "varchar" : column.kind} as ${name}`);
+      typedColumns.push(`null::${column.kind === "text" ? "varchar" : column.kind} as ${name}`);
       continue;
     }
-    const typed = typing(column.kind, name);
-    outputs.push(`${typed.value} as ${name}`);
-    if (typed.invalid)
-      checks.push({
-        column: column.name,
-        invalid: typed.invalid,
-        reason: typed.reason,
-        text: name,
-      });
+    if (column.kind === "text") {
+      typedColumns.push(`nullif(${name}, '') as ${name}`);
+      continue;
+    }
+    const typing = typings[column.kind];
+    const text = quoteIdentifier(`__text_${checks.length}`);
+    const typed = quoteIdentifier(`__typed_${checks.length}`);
+    // DuckDB lets later select items use earlier aliases: each cast runs once.
+    typedColumns.push(`nullif(${name}, '') as ${text}`, `${typing.cast(text)} as ${typed}`);
+    const extra = typing.alsoInvalid ? ` or ${typing.alsoInvalid(text, typed)}` : "";
+    checks.push({
+      column: column.name,
+      text,
+      typed,
+      invalid: `${text} is not null and (${typed} is null${extra})`,
+      reason: typing.reason,
+    });
   }
-  for (const extra of fileColumns.filter((name) => !declared.has(name))) {
-    outputs.push(`nullif(${quoteIdentifier(extra)}, '') as ${quoteIdentifier(extra)}`);
+  const extras = stagedColumns.filter((name) => !declared.has(name));
+  for (const extra of extras)
+    typedColumns.push(`nullif(${quoteIdentifier(extra)}, '') as ${quoteIdentifier(extra)}`);
+
+  const outputs = ["_file_id", "_file_row"];
+  for (const column of source.columns) {
+    const check = checks.find((c) => c.column === column.name);
+    const name = quoteIdentifier(column.name);
+    outputs.push(check ? `${check.typed} as ${name}` : name);
   }
-  const pick = (field: (check: (typeof checks)[number]) => string) =>
-    checks.length === 0
-      ? "null::varchar"
-      : `case ${checks.map((check) => `when ${check.invalid} then ${field(check)}`).join(" ")} end`;
-  outputs.push(`${pick((c) => quoteLiteral(c.column))} as _reject_column`);
-  outputs.push(`${pick((c) => quoteLiteral(c.reason))} as _reject_reason`);
-  outputs.push(`${pick((c) => `left(${c.text}, 1000)`)} as _reject_value`);
-  return `select ${outputs.join(",\n  ")}\nfrom ${stagedTable}`;
+  outputs.push(...extras.map(quoteIdentifier));
+  if (checks.length === 0) {
+    outputs.push(
+      "null::varchar as _reject_column",
+      "null::varchar as _reject_reason",
+      "null::varchar as _reject_value",
+    );
+    return `select ${outputs.join(",\n  ")}\nfrom (\n  select ${typedColumns.join(",\n    ")}\n  from ${stagedTable}\n)`;
+  }
+  // The checks run once per row; the three reject columns look their result up.
+  const index = `case ${checks.map((check, i) => `when ${check.invalid} then ${i + 1}`).join(" ")} end`;
+  outputs.push(
+    `[${checks.map((c) => quoteLiteral(c.column)).join(", ")}][_reject_index] as _reject_column`,
+    `[${checks.map((c) => quoteLiteral(c.reason)).join(", ")}][_reject_index] as _reject_reason`,
+    `case _reject_index ${checks.map((c, i) => `when ${i + 1} then left(${c.text}, 1000)`).join(" ")} end as _reject_value`,
+  );
+  return [
+    `with typed as (\n  select ${typedColumns.join(",\n    ")}\n  from ${stagedTable}\n),`,
+    `flagged as (select *, ${index} as _reject_index from typed)`,
+    `select ${outputs.join(",\n  ")}\nfrom flagged`,
+  ].join("\n");
 }

@@ -4,7 +4,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatForKey } from "../../src/ingest/formats.ts";
 import { quoteNumbers } from "../../src/ingest/jsonl-format.ts";
-import { loadFile } from "../../src/ingest/load-file.ts";
+import { loadBatch } from "../../src/ingest/load-batch.ts";
 import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
 import { sources } from "../../src/ingest/sources.ts";
 import { migrate } from "../../src/warehouse/migrate.ts";
@@ -30,16 +30,25 @@ async function load(name: string, body: string | Buffer, maxRejectRatio = 1) {
   const key = `raw/orders/${counter}/${name}`;
   const format = formatForKey(key);
   if (!format) throw new Error(`no format for ${name}`);
-  const result = await loadFile(
+  const [result] = await loadBatch(
     warehouse,
-    {
-      object: { key, etag: `e${counter}`, size: 1, lastModified: new Date("2024-01-01T00:00:00Z") },
-      source: orders,
-      format,
-      localPath: path,
-    },
+    [
+      {
+        object: {
+          key,
+          etag: `e${counter}`,
+          size: 1,
+          lastModified: new Date("2024-01-01T00:00:00Z"),
+        },
+        source: orders,
+        format,
+        localPath: path,
+        replaces: false,
+      },
+    ],
     { runId: "test", maxRejectRatio, scratchDir: dir },
   );
+  if (!result) throw new Error("no result");
   const rows = await warehouse.all(
     "select * exclude (_file_key, _file_modified, _run_id) from raw.orders where _file_key = $1 order by _file_row",
     [key],
@@ -145,5 +154,57 @@ describe("formats", () => {
       '{"a": "-1.5e3", "b": "12", "c": ["1", true]}',
     );
     expect(quoteNumbers('{"a\\"1": 2}')).toBe('{"a\\"1": "2"}');
+  });
+});
+
+describe("batches", () => {
+  it("loads files of one batch by their own headers, numbers rows per file, and isolates a bad file", async () => {
+    const bodies = {
+      "a.csv": `${header}\na1,u,2024-01-01 10:00:00,1\na2,u,2024-01-01 10:00:00,2\n`,
+      "b.csv": "revenue,created_at,user_id,order_id\n3,2024-01-01 10:00:00,u,b1\n",
+      "c.csv": "order_id,user_id\nc1,u\n",
+      "d.csv": `${header}\nd1,u,2024-01-01 10:00:00,4\nd2,u,2024-01-01 10:00:00,5\nd3,u,2024-01-01 10:00:00,6\n`,
+    };
+    const csv = formatForKey("x.csv");
+    if (!csv) throw new Error("no csv format");
+    const batch = Object.entries(bodies).map(([name, body]) => {
+      const path = join(dir, `batch-${name}`);
+      writeFileSync(path, body);
+      return {
+        object: {
+          key: `raw/orders/batch/${name}`,
+          etag: "e",
+          size: body.length,
+          lastModified: new Date("2024-02-01T00:00:00Z"),
+        },
+        source: orders,
+        format: csv,
+        localPath: path,
+        replaces: false,
+      };
+    });
+    const results = await loadBatch(warehouse, batch, {
+      runId: "batch",
+      maxRejectRatio: 0,
+      scratchDir: dir,
+    });
+    expect(results.map((r) => [r.key.split("/").pop(), r.status, r.rowsLoaded])).toEqual([
+      ["a.csv", "loaded", 2],
+      ["b.csv", "loaded", 1],
+      ["c.csv", "failed", 0],
+      ["d.csv", "loaded", 3],
+    ]);
+    expect(results[2]?.reason).toBe("missing required columns created_at, revenue");
+    const rows = await warehouse.all<{ order_id: string; revenue: number; _file_row: number }>(
+      "select order_id, revenue, _file_row from raw.orders where _run_id = 'batch' order by order_id",
+    );
+    expect(rows).toEqual([
+      { order_id: "a1", revenue: 1, _file_row: 1 },
+      { order_id: "a2", revenue: 2, _file_row: 2 },
+      { order_id: "b1", revenue: 3, _file_row: 1 },
+      { order_id: "d1", revenue: 4, _file_row: 1 },
+      { order_id: "d2", revenue: 5, _file_row: 2 },
+      { order_id: "d3", revenue: 6, _file_row: 3 },
+    ]);
   });
 });

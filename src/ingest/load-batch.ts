@@ -1,0 +1,319 @@
+import type { ObjectInfo } from "../storage/object-store.ts";
+import {
+  quoteIdentifier,
+  quoteLiteral,
+  type SqlSession,
+  type Warehouse,
+} from "../warehouse/warehouse.ts";
+import {
+  type FileFormat,
+  type ReaderReject,
+  reservedColumns,
+  type StagedFile,
+} from "./file-format.ts";
+import { rawTableName } from "./raw-tables.ts";
+import type { SourceDefinition } from "./sources.ts";
+import { typedSelect } from "./typing.ts";
+
+/** One downloaded object, ready to load. */
+export interface FileToLoad {
+  readonly object: ObjectInfo;
+  readonly source: SourceDefinition;
+  readonly format: FileFormat;
+  readonly localPath: string;
+  /** The key was loaded before with another ETag: its old rows go. */
+  readonly replaces: boolean;
+}
+
+/** What happened to one file. Always: rowsRead = rowsLoaded + rowsRejected. */
+export interface FileLoadResult {
+  readonly key: string;
+  readonly source: string;
+  readonly status: "loaded" | "failed";
+  readonly rowsRead: number;
+  readonly rowsLoaded: number;
+  readonly rowsRejected: number;
+  /** Why a failed file failed, in one line. */
+  readonly reason?: string;
+}
+
+/** Per-run context of a load. */
+export interface LoadContext {
+  readonly runId: string;
+  readonly maxRejectRatio: number;
+  readonly scratchDir: string;
+}
+
+const typedTable = "staged_typed_rows";
+
+/**
+ * Loads a batch of files of one source and format in one transaction: the
+ * rows of every usable file replace that key's old rows, rejected rows are
+ * recorded, and manifest rows are written. A file that cannot be used as a
+ * whole (unreadable, missing a required column, too many rejects) is left
+ * out and comes back `failed`; the others load. A crash mid-batch leaves
+ * none of its rows.
+ */
+export async function loadBatch(
+  warehouse: Warehouse,
+  batch: readonly FileToLoad[],
+  context: LoadContext,
+): Promise<FileLoadResult[]> {
+  const source = batch[0]?.source;
+  const format = batch[0]?.format;
+  if (!source || !format) return [];
+  try {
+    const staged = await format.stage(
+      warehouse,
+      batch.map((file, fileId) => ({ fileId, path: file.localPath })),
+      context.scratchDir,
+    );
+    const verdicts = batch.map((_, fileId) => checkColumns(source, staged.files.get(fileId)));
+    const relation =
+      staged.relation ?? "select null::integer as _file_id, null::bigint as _file_row where false";
+    await warehouse.run(
+      `create or replace temp table ${typedTable} as ${typedSelect(source, staged.columns, `(${relation})`)}`,
+    );
+    const counts = new Map(
+      (
+        await warehouse.all<{ file_id: number; loaded: number; rejected: number }>(
+          `select _file_id as file_id, count(*) filter (where _reject_column is null) as loaded,
+                  count(*) filter (where _reject_column is not null) as rejected
+           from ${typedTable} group by _file_id`,
+        )
+      ).map((row) => [row.file_id, row]),
+    );
+    const results: FileLoadResult[] = [];
+    const usable: number[] = [];
+    for (const [fileId, file] of batch.entries()) {
+      const verdict = verdicts[fileId] as Verdict;
+      const key = file.object.key;
+      if (!verdict.ok) {
+        results.push({
+          key,
+          source: source.name,
+          status: "failed",
+          rowsRead: 0,
+          rowsLoaded: 0,
+          rowsRejected: 0,
+          reason: verdict.reason,
+        });
+        continue;
+      }
+      const rowsLoaded = counts.get(fileId)?.loaded ?? 0;
+      const rowsRejected = (counts.get(fileId)?.rejected ?? 0) + verdict.rejects.length;
+      const rowsRead = rowsLoaded + rowsRejected;
+      if (rowsRead > 0 && rowsRejected / rowsRead > context.maxRejectRatio) {
+        const reason = `${rowsRejected} of ${rowsRead} rows rejected (${((100 * rowsRejected) / rowsRead).toFixed(1)}%), more than maxRejectRatio ${context.maxRejectRatio}; first: ${await firstReject(warehouse, fileId, verdict.rejects)}`;
+        results.push({
+          key,
+          source: source.name,
+          status: "failed",
+          rowsRead: 0,
+          rowsLoaded: 0,
+          rowsRejected: 0,
+          reason,
+        });
+        continue;
+      }
+      usable.push(fileId);
+      results.push({
+        key,
+        source: source.name,
+        status: "loaded",
+        rowsRead,
+        rowsLoaded,
+        rowsRejected,
+      });
+    }
+    await warehouse.transaction((session) =>
+      writeBatch(session, {
+        batch,
+        source,
+        stagedColumns: staged.columns,
+        usable,
+        results,
+        staged: verdicts,
+        context,
+      }),
+    );
+    return results;
+  } finally {
+    const leftovers = await warehouse.all<{ table_name: string }>(
+      "select table_name from duckdb_tables() where temporary and starts_with(table_name, 'staged_')",
+    );
+    for (const { table_name } of leftovers)
+      await warehouse.run(`drop table if exists ${quoteIdentifier(table_name)}`);
+  }
+}
+
+type Verdict = { ok: true; rejects: readonly ReaderReject[] } | { ok: false; reason: string };
+
+function checkColumns(source: SourceDefinition, staged: StagedFile | undefined): Verdict {
+  if (!staged) return { ok: false, reason: "was not read" };
+  if (!staged.ok) return staged;
+  const missing = source.columns
+    .filter((c) => c.required && !staged.columns.includes(c.name))
+    .map((c) => c.name);
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      reason: `missing required column${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`,
+    };
+  }
+  const reserved = staged.columns.filter((name) => reservedColumns.has(name));
+  if (reserved.length > 0)
+    return { ok: false, reason: `column ${reserved.join(", ")} is reserved for lineage` };
+  return { ok: true, rejects: staged.rejects };
+}
+
+async function writeBatch(
+  session: SqlSession,
+  input: {
+    readonly batch: readonly FileToLoad[];
+    readonly source: SourceDefinition;
+    readonly stagedColumns: readonly string[];
+    readonly usable: readonly number[];
+    readonly results: readonly FileLoadResult[];
+    readonly staged: readonly Verdict[];
+    readonly context: LoadContext;
+  },
+): Promise<void> {
+  const { batch, source, usable, results, context } = input;
+  const table = rawTableName(source);
+  const files = `(values ${batch
+    .map(
+      (file, fileId) =>
+        `(${fileId}, ${quoteLiteral(file.object.key)}, ${quoteLiteral(file.object.lastModified.toISOString())}::timestamp)`,
+    )
+    .join(", ")}) as f(file_id, file_key, file_modified)`;
+  if (usable.length > 0) {
+    const extras = input.stagedColumns.filter(
+      (name) => !source.columns.some((c) => c.name === name),
+    );
+    for (const extra of extras) {
+      await session.run(
+        `alter table ${table} add column if not exists ${quoteIdentifier(extra)} varchar`,
+      );
+    }
+    const replaced = usable.filter((fileId) => batch[fileId]?.replaces);
+    if (replaced.length > 0) {
+      await session.run(
+        `delete from ${table} where _file_key in (${replaced.map((id) => quoteLiteral(batch[id]?.object.key ?? "")).join(", ")})`,
+      );
+    }
+    const dataColumns = [...source.columns.map((c) => c.name), ...extras]
+      .map(quoteIdentifier)
+      .join(", ");
+    const usableList = usable.join(", ");
+    await session.run(
+      `insert into ${table} (${dataColumns}, _file_row, _file_key, _file_modified, _run_id)
+       select ${dataColumns}, t._file_row, f.file_key, f.file_modified, $1
+       from ${typedTable} t join ${files} on f.file_id = t._file_id
+       where t._reject_column is null and t._file_id in (${usableList})`,
+      [context.runId],
+    );
+    await session.run(
+      `insert into meta.rejected_rows
+       select $1, $2, f.file_key, t._file_row, t._reject_column, t._reject_column || ': ' || t._reject_reason, t._reject_value
+       from ${typedTable} t join ${files} on f.file_id = t._file_id
+       where t._reject_column is not null and t._file_id in (${usableList})`,
+      [context.runId, source.name],
+    );
+    for (const fileId of usable) {
+      const verdict = input.staged[fileId];
+      if (verdict?.ok)
+        await insertReaderRejects(
+          session,
+          context.runId,
+          source.name,
+          batch[fileId]?.object.key ?? "",
+          verdict.rejects,
+        );
+    }
+  }
+  const now = new Date().toISOString();
+  const loaded = usable.map((fileId) => {
+    const file = batch[fileId] as FileToLoad;
+    const result = results[fileId] as FileLoadResult;
+    return `(${[
+      quoteLiteral(file.object.key),
+      quoteLiteral(source.name),
+      quoteLiteral(file.format.name),
+      quoteLiteral(file.object.etag),
+      file.object.size,
+      `${quoteLiteral(file.object.lastModified.toISOString())}::timestamp`,
+      result.rowsRead,
+      result.rowsLoaded,
+      result.rowsRejected,
+      quoteLiteral(context.runId),
+      `${quoteLiteral(now)}::timestamp`,
+    ].join(", ")})`;
+  });
+  if (loaded.length > 0)
+    await session.run(`insert or replace into meta.loaded_files values ${loaded.join(", ")}`);
+  const attempts = batch.map((file, fileId) => {
+    const result = results[fileId] as FileLoadResult;
+    const loadedOk = result.status === "loaded";
+    return `(${[
+      quoteLiteral(context.runId),
+      quoteLiteral(file.object.key),
+      quoteLiteral(source.name),
+      quoteLiteral(file.object.etag),
+      file.object.size,
+      quoteLiteral(result.status),
+      loadedOk ? result.rowsRead : "null",
+      loadedOk ? result.rowsLoaded : "null",
+      loadedOk ? result.rowsRejected : "null",
+      result.reason ? quoteLiteral(result.reason) : "null",
+      "null",
+      `${quoteLiteral(now)}::timestamp`,
+    ].join(", ")})`;
+  });
+  await session.run(`insert into meta.file_loads values ${attempts.join(", ")}`);
+}
+
+async function firstReject(
+  warehouse: Warehouse,
+  fileId: number,
+  readerRejects: readonly ReaderReject[],
+): Promise<string> {
+  const [typed] = await warehouse.all<{
+    _file_row: number;
+    _reject_column: string;
+    _reject_reason: string;
+    _reject_value: string;
+  }>(
+    `select _file_row, _reject_column, _reject_reason, _reject_value from ${typedTable}
+     where _file_id = $1 and _reject_column is not null order by _file_row limit 1`,
+    [fileId],
+  );
+  const reader = readerRejects[0];
+  if (reader && (!typed || (reader.fileRow ?? 0) <= typed._file_row))
+    return `row ${reader.fileRow}: ${reader.reason}`;
+  if (typed)
+    return `row ${typed._file_row}: ${typed._reject_column} ${typed._reject_reason}: ${JSON.stringify(typed._reject_value)}`;
+  return "none";
+}
+
+async function insertReaderRejects(
+  session: SqlSession,
+  runId: string,
+  source: string,
+  key: string,
+  rejects: readonly ReaderReject[],
+): Promise<void> {
+  for (let start = 0; start < rejects.length; start += 200) {
+    const values = rejects
+      .slice(start, start + 200)
+      .map(
+        (r) =>
+          `(${r.fileRow ?? "null"}, ${quoteLiteral(r.reason)}, ${r.rawValue === null ? "null" : quoteLiteral(r.rawValue)})`,
+      )
+      .join(", ");
+    await session.run(
+      `insert into meta.rejected_rows select $1, $2, $3, file_row, null, reason, raw_value from (values ${values}) as t(file_row, reason, raw_value)`,
+      [runId, source, key],
+    );
+  }
+}
