@@ -110,11 +110,15 @@ async function readGroup(
   }
   // Insertion order is preserved, so each file's records are contiguous in
   // rowid order: the position in the file is rowid − the file's first rowid.
-  const ids = `[${group.map((file) => file.fileId).join(", ")}]`;
+  const ids = group.map((file, index) => `(${index}, ${file.fileId})`).join(", ");
   const select = columns.map((name) => `r.${quoteIdentifier(name)}`).join(", ");
-  return `select ${ids}[r.__file_index::bigint + 1] as _file_id, r.rowid - f.first_rowid + 1 as _file_row${select ? `, ${select}` : ""}
+  return `select f.file_id as _file_id, r.rowid - f.first_rowid + 1 as _file_row${select ? `, ${select}` : ""}
     from ${table} r
-    join (select __file_index, min(rowid) as first_rowid from ${table} group by __file_index) f using (__file_index)`;
+    join (
+      select ids.file_id, firsts.__file_index, firsts.first_rowid
+      from (select __file_index, min(rowid) as first_rowid from ${table} group by __file_index) firsts
+      join (values ${ids}) as ids(file_index, file_id) on ids.file_index = firsts.__file_index
+    ) f using (__file_index)`;
 }
 
 /**

@@ -58,8 +58,11 @@ export async function startEmbeddedS3(directory: string, bucket: string): Promis
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    child.once("exit", () => resolve());
+    const kill = setTimeout(() => child.kill("SIGKILL"), 3_000);
+    child.once("exit", () => {
+      clearTimeout(kill);
+      resolve();
+    });
     child.disconnect();
-    setTimeout(() => child.kill("SIGKILL"), 3_000).unref();
   });
 }
