@@ -3,6 +3,8 @@ import { registerDemoCommand } from "./commands/demo-command.ts";
 import { registerFilesCommand } from "./commands/files-command.ts";
 import { registerGenerateCommand } from "./commands/generate-command.ts";
 import { registerRunCommand } from "./commands/run-command.ts";
+import { registerScheduleCommand } from "./commands/schedule-command.ts";
+import { registerStatusCommand } from "./commands/status-command.ts";
 
 const program = new Command("duckmart")
   .description("Scheduled ETL and customer-analytics warehouse on DuckDB")
@@ -14,6 +16,8 @@ registerRunCommand(program);
 registerDemoCommand(program);
 registerGenerateCommand(program);
 registerFilesCommand(program);
+registerScheduleCommand(program);
+registerStatusCommand(program);
 
 try {
   await program.parseAsync(process.argv);

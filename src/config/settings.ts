@@ -1,3 +1,4 @@
+import cron from "node-cron";
 import { z } from "zod";
 
 const s3Prefix = z
@@ -11,7 +12,9 @@ const s3Prefix = z
     "no . or .. parts",
   );
 
-const cronExpression = z.string().regex(/^(\S+\s+){4,5}\S+$/, "a cron expression of 5 or 6 fields");
+const cronExpression = z
+  .string()
+  .refine(cron.validate, "a cron expression of 5 or 6 fields, e.g. 0 3 * * *");
 
 /** Numbers from YAML arrive as numbers, from the environment as text. */
 const numberSetting = (schema: z.ZodNumber) =>
@@ -71,7 +74,10 @@ export const settingsSchema = z
     tempDirectory: z.string().default(""),
     lockTimeoutSeconds: numberSetting(z.number().min(0)).default(60),
     freshnessSlaHours: numberSetting(z.number().positive()).default(36),
-    timezone: z.string().min(1).default("UTC"),
+    timezone: z
+      .string()
+      .refine(isTimeZone, "an IANA time zone such as UTC or Europe/Moscow")
+      .default("UTC"),
     dailySchedule: cronExpression.default("0 3 * * *"),
     ingestSchedule: cronExpression.default("0 * * * *"),
   })
@@ -90,3 +96,12 @@ export function environmentVariableFor(setting: string): string {
 
 /** All setting names, in declaration order. */
 export const settingNames = Object.keys(settingsSchema.shape) as SettingName[];
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

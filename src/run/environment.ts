@@ -3,7 +3,8 @@ import type { Logger } from "../log/logger.ts";
 import { createObjectStore } from "../storage/create-object-store.ts";
 import type { S3ObjectStore } from "../storage/s3-object-store.ts";
 import { migrate } from "../warehouse/migrate.ts";
-import { Warehouse } from "../warehouse/warehouse.ts";
+import type { Warehouse } from "../warehouse/warehouse.ts";
+import { acquireWarehouse } from "../warehouse/warehouse-lock.ts";
 
 /** The open resources of a command: warehouse (migrated) and object store. */
 export interface Environment {
@@ -14,34 +15,45 @@ export interface Environment {
   close(): void;
 }
 
-/** Opens the warehouse of `settings` for writing, migrates it, and connects to the bucket. */
+/**
+ * Takes the warehouse of `settings` for writing (waiting for another
+ * holder up to `lockTimeoutSeconds`), migrates it, and connects to the bucket.
+ * `purpose` names the holder in lock messages (a job name or a command).
+ */
 export async function openEnvironment(
   settings: Settings,
   logger: Logger,
+  purpose: string,
   credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string },
 ): Promise<Environment> {
-  const warehouse = await Warehouse.open(settings.warehouse, {
-    memoryLimit: settings.memoryLimit,
-    threads: settings.threads,
-    tempDirectory: settings.tempDirectory,
+  const locked = await acquireWarehouse(
+    settings.warehouse,
+    {
+      memoryLimit: settings.memoryLimit,
+      threads: settings.threads,
+      tempDirectory: settings.tempDirectory,
+      logger,
+    },
+    purpose,
+    settings.lockTimeoutSeconds,
     logger,
-  });
+  );
   try {
-    const applied = await migrate(warehouse);
+    const applied = await migrate(locked.warehouse);
     if (applied.length > 0) logger.info({ migrations: applied }, "warehouse migrated");
   } catch (error) {
-    warehouse.close();
+    locked.release();
     throw error;
   }
   const store = createObjectStore(settings, credentials);
   return {
     settings,
-    warehouse,
+    warehouse: locked.warehouse,
     store,
     logger,
     close() {
       store.destroy();
-      warehouse.close();
+      locked.release();
     },
   };
 }

@@ -39,7 +39,7 @@ export function registerDemoCommand(program: Command): void {
           overrides: { s3Endpoint: embedded.endpoint },
         });
       }
-      const environment = await openEnvironment(settings, logger, embedded?.credentials);
+      const environment = await openEnvironment(settings, logger, "demo", embedded?.credentials);
       try {
         if (await isEmpty(environment.store.list(`${settings.rawPrefix}/`))) {
           const { defaultGenerateOptions, generateExports } = await import(

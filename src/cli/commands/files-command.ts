@@ -15,7 +15,7 @@ export function registerFilesCommand(program: Command): void {
     .option("--reason <text>", "why, kept in meta.skipped_files")
     .action(async (key: string, options: { reason?: string }, command: Command) => {
       const { settings, logger } = commandContext(command);
-      const environment = await openEnvironment(settings, logger);
+      const environment = await openEnvironment(settings, logger, "files");
       try {
         const object = await environment.store.head(key);
         await environment.warehouse.run(
@@ -37,7 +37,7 @@ export function registerFilesCommand(program: Command): void {
     .description("load this object again on the next run")
     .action(async (key: string, _options: unknown, command: Command) => {
       const { settings, logger } = commandContext(command);
-      const environment = await openEnvironment(settings, logger);
+      const environment = await openEnvironment(settings, logger, "files");
       try {
         const [row] = await environment.warehouse.all<{ n: number }>(
           "delete from meta.skipped_files where key = $1 returning 1 as n",
@@ -55,7 +55,7 @@ export function registerFilesCommand(program: Command): void {
     .option("--failed", "only files whose last attempt failed")
     .action(async (options: { failed?: boolean }, command: Command) => {
       const { settings, logger } = commandContext(command);
-      const environment = await openEnvironment(settings, logger);
+      const environment = await openEnvironment(settings, logger, "files");
       try {
         const rows = await environment.warehouse.all<Record<string, unknown>>(
           `with last_attempt as (

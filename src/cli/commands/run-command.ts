@@ -29,7 +29,7 @@ export function registerRunCommand(program: Command): void {
             `unknown job ${options.job} (known: ${[...jobs.keys()].join(", ")})`,
           );
         const { settings, logger } = commandContext(command);
-        const environment = await openEnvironment(settings, logger);
+        const environment = await openEnvironment(settings, logger, job.name);
         try {
           const record = await startRun(environment, job, "manual", {
             fullRefresh: options.fullRefresh,
