@@ -1,11 +1,12 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Logger } from "../log/logger.ts";
 import { DuckmartError, toError } from "../util/errors.ts";
 import { Mutex } from "../util/mutex.ts";
+import { rowFromDuckDB, toDuckDB } from "./duckdb-values.ts";
 
-/** A row as plain JS values: BIGINT as number, TIMESTAMP and DATE as Date. */
+/** A row as plain JS values: BIGINT as number, TIMESTAMP and DATE as Date (see duckdb-values.ts). */
 export type Row = Record<string, unknown>;
 
 /** Statement parameters, bound positionally to `$1`, `$2`, … */
@@ -120,7 +121,7 @@ export class Warehouse implements SqlSession {
   async #execute(sql: string, params?: Params): Promise<void> {
     this.#assertOpen();
     const started = performance.now();
-    await this.#connection.run(sql, params as DuckDBValue[] | undefined);
+    await this.#connection.run(sql, params?.map(toDuckDB));
     this.#logger?.trace(
       { sql: sql.slice(0, 200), ms: Math.round(performance.now() - started) },
       "sql",
@@ -129,21 +130,13 @@ export class Warehouse implements SqlSession {
 
   async #query<T extends Row>(sql: string, params?: Params): Promise<T[]> {
     this.#assertOpen();
-    const reader = await this.#connection.runAndReadAll(sql, params as DuckDBValue[] | undefined);
-    return reader.getRowObjectsJS().map((row) => toPlainRow(row) as T);
+    const reader = await this.#connection.runAndReadAll(sql, params?.map(toDuckDB));
+    return reader.getRowObjectsJS().map((row) => rowFromDuckDB(row) as T);
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new DuckmartError(`warehouse ${this.path} is closed`);
   }
-}
-
-function toPlainRow(row: Record<string, unknown>): Row {
-  const plain: Row = {};
-  for (const [key, value] of Object.entries(row)) {
-    plain[key] = typeof value === "bigint" ? Number(value) : value;
-  }
-  return plain;
 }
 
 /** Quotes an identifier for DuckDB, whatever characters it holds. */

@@ -21,7 +21,7 @@ beforeAll(async () => {
   expect(generated.code, generated.stderr).toBe(0);
 });
 
-function freshEnv(label: string): Record<string, string> {
+function freshEnv(label: string): Record<string, string> & { DUCKMART_WAREHOUSE: string } {
   const dir = tempDir(label);
   return {
     ...s3.env,

@@ -1,7 +1,7 @@
 import { type DuckDBConnection as NativeConnection, ResultReturnType } from "@duckdb/node-api";
 import type { CompiledQuery, DatabaseConnection, QueryResult } from "kysely";
 import { DuckmartError, toError } from "../../util/errors.ts";
-import { rowFromDuckDB, toDuckDB } from "./duckdb-values.ts";
+import { rowFromDuckDB, toDuckDB } from "../duckdb-values.ts";
 
 /** One DuckDB connection as Kysely sees it. */
 export class DuckDBConnection implements DatabaseConnection {

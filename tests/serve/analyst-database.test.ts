@@ -1,0 +1,133 @@
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { describe, expect, it } from "vitest";
+import { settingsSchema } from "../../src/config/settings.ts";
+import { analystDatabasePath, refreshAnalystDatabase } from "../../src/serve/analyst-database.ts";
+import { migrate } from "../../src/warehouse/migrate.ts";
+import { Warehouse } from "../../src/warehouse/warehouse.ts";
+import { createSpecMarts } from "../publish/fixtures/spec-marts.ts";
+import { tempDir } from "../support/temp-dir.ts";
+
+const run = promisify(execFile);
+const childScript = new URL("./fixtures/read-analyst.ts", import.meta.url).pathname;
+
+interface ChildView {
+  readonly rfmRows: number;
+  readonly runId: string | null;
+  readonly warehouseError: string | null;
+}
+
+/** Reads the analyst database from another process, as an analyst's session would. */
+async function readFromAnotherProcess(
+  analystPath: string,
+  warehousePath: string,
+): Promise<ChildView> {
+  const { stdout } = await run(
+    process.execPath,
+    ["--import", "tsx", childScript, analystPath, warehousePath],
+    {
+      env: { ...process.env, NODE_NO_WARNINGS: "1" },
+    },
+  );
+  return JSON.parse(stdout.trim()) as ChildView;
+}
+
+async function rfmRows(instance: DuckDBInstance): Promise<number> {
+  const connection = await instance.connect();
+  try {
+    const reader = await connection.runAndReadAll("select count(*) from mart_rfm");
+    return Number(reader.getRows()[0]?.[0]);
+  } finally {
+    connection.closeSync();
+  }
+}
+
+describe("analyst database", () => {
+  it("lives next to the warehouse", () => {
+    const settings = settingsSchema.parse({ warehouse: "/data/dw/warehouse.duckdb" });
+    expect(analystDatabasePath(settings)).toBe("/data/dw/analyst.duckdb");
+  });
+
+  it("is readable by another process while this one holds the warehouse for writing, and shows the last refresh", async () => {
+    const dir = tempDir("analyst");
+    const warehousePath = join(dir, "warehouse.duckdb");
+    const analystPath = join(dir, "analyst.duckdb");
+    const warehouse = await Warehouse.open(warehousePath);
+    try {
+      await migrate(warehouse);
+      await createSpecMarts(warehouse);
+      await warehouse.run(
+        "insert into meta.runs values ('run-1', 'daily', 'manual', timestamp '2024-01-01 03:00:00', null, 'running', null, 1, 'h')",
+      );
+      const first = await refreshAnalystDatabase(warehouse, analystPath, {
+        runId: "run-1",
+        dataAsOf: null,
+      });
+      expect(first.tables).toEqual(
+        expect.arrayContaining(["main.mart_rfm", "main.mart_clv_model", "meta.runs"]),
+      );
+
+      // The next run changes the marts but has not refreshed yet.
+      await warehouse.run(
+        "insert into mart_rfm values ('u4', 5, 1, 10.0, 4, 1, 1, '411', 'promising')",
+      );
+      const during = await readFromAnotherProcess(analystPath, warehousePath);
+      expect(during.rfmRows).toBe(3);
+      expect(during.runId).toBe("run-1");
+      // Why the copy exists: the warehouse itself cannot be opened while a run holds it.
+      expect(during.warehouseError).toMatch(/lock/i);
+
+      // A session opened on the old copy keeps it across the swap; new sessions see the new one.
+      const oldSession = await DuckDBInstance.create(analystPath, { access_mode: "READ_ONLY" });
+      try {
+        await refreshAnalystDatabase(warehouse, analystPath, { runId: "run-2" });
+        expect(await rfmRows(oldSession)).toBe(3);
+      } finally {
+        oldSession.closeSync();
+      }
+      const after = await readFromAnotherProcess(analystPath, warehousePath);
+      expect(after).toMatchObject({ rfmRows: 4, runId: "run-2" });
+      expect(readdirSync(dir).filter((name) => name.includes("building"))).toEqual([]);
+    } finally {
+      warehouse.close();
+    }
+  });
+
+  it("leaves the previous copy in place when a refresh fails, and clears working files of dead refreshes", async () => {
+    const dir = tempDir("analyst-fail");
+    const analystPath = join(dir, "analyst.duckdb");
+    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    await createSpecMarts(warehouse);
+    await refreshAnalystDatabase(warehouse, analystPath, { runId: "good" });
+    // A refresh killed mid-build by a process that no longer exists.
+    const abandoned = join(dir, "analyst.duckdb.999999999.building");
+    writeFileSync(abandoned, "half a database");
+
+    warehouse.close();
+    await expect(refreshAnalystDatabase(warehouse, analystPath, { runId: "bad" })).rejects.toThrow(
+      /previous copy stays in place/,
+    );
+    expect(existsSync(abandoned)).toBe(false);
+    const instance = await DuckDBInstance.create(analystPath, { access_mode: "READ_ONLY" });
+    try {
+      expect(await rfmRows(instance)).toBe(3);
+    } finally {
+      instance.closeSync();
+    }
+  });
+
+  it("refuses to overwrite the warehouse itself", async () => {
+    const dir = tempDir("analyst-same");
+    const warehouse = await Warehouse.open(join(dir, "analyst.duckdb"));
+    try {
+      await expect(refreshAnalystDatabase(warehouse, join(dir, "analyst.duckdb"))).rejects.toThrow(
+        /cannot be the warehouse itself/,
+      );
+    } finally {
+      warehouse.close();
+    }
+  });
+});
