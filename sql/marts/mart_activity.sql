@@ -1,0 +1,58 @@
+/*
+description: >
+  Active users and sessions per day, ISO week and calendar month (SPEC §3
+  mart_activity). Only periods with at least one session have a row.
+grain: one row per (grain, period_start)
+columns:
+  grain: {description: "day, week or month", tests: [not_null, {accepted_values: [day, week, month]}]}
+  period_start: {description: first day of the period, tests: [not_null]}
+  active_users: {description: distinct users with a session starting in the period, tests: [not_null, {range: {min: 1}}]}
+  sessions: {description: sessions starting in the period, tests: [not_null, {range: {min: 1}}]}
+  avg_session_seconds: {description: mean session_end − session_start in seconds, tests: [not_null, {range: {min: 0}}]}
+tests:
+  - unique: {columns: [grain, period_start]}
+  - expression: {name: active_users_within_sessions, check: active_users <= sessions}
+*/
+with
+
+visits as (
+    select * from staging.stg_visits
+),
+
+grains as (
+    select unnest(['day', 'week', 'month']) as grain
+),
+
+sessions as (
+    select
+        user_id,
+        cast(session_start as date) as session_date,
+        date_diff('microsecond', session_start, session_end) as session_microseconds
+    from visits
+),
+
+-- date_trunc('week', …) starts weeks on Monday (ISO)
+placed as (
+    select
+        grains.grain,
+        cast(date_trunc(grains.grain, sessions.session_date) as date) as period_start,
+        sessions.user_id,
+        sessions.session_microseconds
+    from sessions
+    cross join grains
+),
+
+final as (
+    select
+        cast(grain as varchar) as grain,
+        cast(period_start as date) as period_start,
+        cast(count(distinct user_id) as bigint) as active_users,
+        cast(count(*) as bigint) as sessions,
+        -- integer microseconds sum exactly: the mean does not depend on thread scheduling
+        cast(avg(session_microseconds) / 1e6 as double) as avg_session_seconds
+    from placed
+    group by grain, period_start
+)
+
+select * from final
+order by grain, period_start

@@ -1,0 +1,103 @@
+/*
+description: >
+  Share of buyers who come back, by first-order attribute (SPEC §3
+  mart_return_rates). A missing value is shown as (unknown).
+grain: one row per (dimension, value)
+columns:
+  dimension: {description: "event_type, device, region, service, weekday or acquisition_source", tests: [not_null, {accepted_values: [event_type, device, region, service, weekday, acquisition_source]}]}
+  value: {description: "the first order's value of the dimension, (unknown) when missing", tests: [not_null]}
+  users: {description: buyers with that value, tests: [not_null, {range: {min: 1}}]}
+  share_of_users: {description: users / all buyers, tests: [not_null, {range: {min: 0, max: 1}}]}
+  returning_users: {description: buyers with that value and at least 2 orders, tests: [not_null]}
+  return_rate: {description: returning_users / users, tests: [not_null, {range: {min: 0, max: 1}}]}
+  frequent_users: {description: buyers with that value and at least 5 orders, tests: [not_null]}
+  frequent_rate: {description: frequent_users / users, tests: [not_null, {range: {min: 0, max: 1}}]}
+tests:
+  - unique: {columns: [dimension, value]}
+  - reconcile:
+      name: each_dimension_covers_all_buyers
+      left: select 6 * count(*) from main.mart_user_profile
+      right: select coalesce(sum(users), 0) from main.mart_return_rates
+*/
+with
+
+profiles as (
+    select * from mart_user_profile
+),
+
+-- one row per (buyer, dimension) with the first order's value of it
+attributes as (
+    select
+        'event_type' as dimension,
+        first_order_event_type as value,
+        is_returning,
+        is_frequent
+    from profiles
+    union all
+    select
+        'device' as dimension,
+        first_order_device as value,
+        is_returning,
+        is_frequent
+    from profiles
+    union all
+    select
+        'region' as dimension,
+        first_order_region as value,
+        is_returning,
+        is_frequent
+    from profiles
+    union all
+    select
+        'service' as dimension,
+        first_order_service as value,
+        is_returning,
+        is_frequent
+    from profiles
+    union all
+    select
+        'weekday' as dimension,
+        cast(first_order_weekday as varchar) as value,
+        is_returning,
+        is_frequent
+    from profiles
+    union all
+    select
+        'acquisition_source' as dimension,
+        acquisition_source_id as value,
+        is_returning,
+        is_frequent
+    from profiles
+),
+
+all_buyers as (
+    select count(*) as buyers from profiles
+),
+
+grouped as (
+    select
+        dimension,
+        coalesce(value, '(unknown)') as value,
+        count(*) as users,
+        count(*) filter (where is_returning) as returning_users,
+        count(*) filter (where is_frequent) as frequent_users
+    from attributes
+    group by dimension, coalesce(value, '(unknown)')
+),
+
+final as (
+    select
+        cast(grouped.dimension as varchar) as dimension,
+        cast(grouped.value as varchar) as value,
+        cast(grouped.users as bigint) as users,
+        cast(grouped.users / all_buyers.buyers as double) as share_of_users,
+        cast(grouped.returning_users as bigint) as returning_users,
+        cast(grouped.returning_users / grouped.users as double) as return_rate,
+        cast(grouped.frequent_users as bigint) as frequent_users,
+        cast(grouped.frequent_users / grouped.users as double) as frequent_rate
+    from grouped
+    cross join all_buyers
+)
+
+select * from final
+order by dimension, value

@@ -1,0 +1,119 @@
+import type { Model } from "../transform/model.ts";
+import type { Project } from "../transform/project.ts";
+import { ModelError } from "../util/errors.ts";
+import { quoteIdentifier, quoteLiteral } from "../warehouse/warehouse.ts";
+import type { DataTestDeclaration, DataTestKind, Severity } from "./test-declarations.ts";
+
+/** A declared test turned into the query that checks it. */
+export interface CompiledDataTest {
+  readonly model: string;
+  readonly relation: string;
+  /** `<model>.<declared name>`, unique in the project. */
+  readonly name: string;
+  readonly kind: DataTestKind;
+  readonly column?: string;
+  readonly severity: Severity;
+  /**
+   * Returns one row. Row tests: `failures` (rows breaking the rule).
+   * `reconcile`: `left_value`, `right_value`. `row_count`: `n`.
+   */
+  readonly sql: string;
+  readonly declaration: DataTestDeclaration;
+}
+
+/** Compiles the tests declared by the given models (all of the project by default). */
+export function compileDataTests(
+  project: Project,
+  modelNames?: Iterable<string>,
+): CompiledDataTest[] {
+  const names = modelNames === undefined ? project.graph.order : [...modelNames];
+  const compiled: CompiledDataTest[] = [];
+  for (const name of project.graph.order.filter((n) => new Set(names).has(n))) {
+    const model = project.models.get(name) as Model;
+    for (const declaration of model.metadata.tests) {
+      compiled.push(compileOne(project, model, declaration));
+    }
+  }
+  return compiled;
+}
+
+function compileOne(project: Project, model: Model, test: DataTestDeclaration): CompiledDataTest {
+  const relation = `${quoteIdentifier(model.schema)}.${quoteIdentifier(model.name)}`;
+  const and = test.where === undefined ? "" : ` and (${test.where})`;
+  const base = {
+    model: model.name,
+    relation: model.relation,
+    name: `${model.name}.${test.name}`,
+    kind: test.kind,
+    severity: test.severity,
+    declaration: test,
+  };
+  switch (test.kind) {
+    case "not_null": {
+      const column = quoteIdentifier(test.column);
+      return {
+        ...base,
+        column: test.column,
+        sql: `select count(*) as failures from ${relation} where ${column} is null${and}`,
+      };
+    }
+    case "unique": {
+      const columns = test.columns.map(quoteIdentifier).join(", ");
+      // dbt's rule for one column: nulls are not duplicates of each other.
+      const notNull = test.columns.length === 1 ? ` and ${columns} is not null` : "";
+      return {
+        ...base,
+        ...(test.columns.length === 1 ? { column: test.columns[0] } : {}),
+        sql: `select count(*) as failures from (select ${columns} from ${relation} where true${notNull}${and} group by ${columns} having count(*) > 1)`,
+      };
+    }
+    case "accepted_values": {
+      const column = quoteIdentifier(test.column);
+      const values = test.values.map((value) => quoteLiteral(String(value))).join(", ");
+      return {
+        ...base,
+        column: test.column,
+        sql: `select count(*) as failures from ${relation} where ${column} is not null and cast(${column} as varchar) not in (${values})${and}`,
+      };
+    }
+    case "relationships": {
+      const parent = project.models.get(test.to);
+      if (parent === undefined) {
+        throw new ModelError(
+          `test ${base.name} of model ${model.name} refers to unknown model ${test.to}`,
+        );
+      }
+      const parentRelation = `${quoteIdentifier(parent.schema)}.${quoteIdentifier(parent.name)}`;
+      const column = `child.${quoteIdentifier(test.column)}`;
+      return {
+        ...base,
+        column: test.column,
+        sql: `select count(*) as failures from ${relation} as child where ${column} is not null${and} and not exists (select 1 from ${parentRelation} as parent where parent.${quoteIdentifier(test.field)} = ${column})`,
+      };
+    }
+    case "range": {
+      const column = quoteIdentifier(test.column);
+      const bounds = [
+        ...(test.min === undefined ? [] : [`${column} >= ${test.min}`]),
+        ...(test.max === undefined ? [] : [`${column} <= ${test.max}`]),
+      ].join(" and ");
+      return {
+        ...base,
+        column: test.column,
+        sql: `select count(*) as failures from ${relation} where ${column} is not null${and} and not (${bounds})`,
+      };
+    }
+    case "expression":
+      return {
+        ...base,
+        sql: `select count(*) as failures from ${relation} where not coalesce((${test.check}), false)${and}`,
+      };
+    case "reconcile":
+      return {
+        ...base,
+        sql: `select (${test.left}) as left_value, (${test.right}) as right_value`,
+      };
+    case "row_count":
+      return { ...base, sql: `select count(*) as n from ${relation}` };
+  }
+}

@@ -1,0 +1,237 @@
+import { type Logger, silentLogger } from "../log/logger.ts";
+import type { CodeModelDefinition } from "../transform/model.ts";
+import { loadProject, type Project } from "../transform/project.ts";
+import { QualityError, toError } from "../util/errors.ts";
+import type { Warehouse } from "../warehouse/warehouse.ts";
+import { type CompiledDataTest, compileDataTests } from "./compile-data-tests.ts";
+import type { DataTestKind, Severity } from "./test-declarations.ts";
+
+/** Whether a data test held: `error` means its query could not run (e.g. the table is missing). */
+export type DataTestStatus = "pass" | "fail" | "error";
+
+/** The outcome of one data test in a run, as stored in meta.data_test_results. */
+export interface DataTestResult {
+  readonly runId: string;
+  readonly model: string;
+  /** `<model>.<kind>.<column>` unless the declaration names it. */
+  readonly name: string;
+  readonly kind: DataTestKind;
+  readonly column?: string;
+  readonly severity: Severity;
+  readonly status: DataTestStatus;
+  /** Rows breaking the rule; 1 for a failed reconcile or row count. */
+  readonly failures: number;
+  readonly message: string;
+  readonly sql: string;
+  readonly seconds: number;
+}
+
+/** Options of {@link runDataTests}. */
+export interface DataTestOptions {
+  readonly runId: string;
+  /** Test only these models (default: every model of the project). */
+  readonly models?: Iterable<string>;
+  /** A `--select` expression, as for runTransforms; wins over `models`. */
+  readonly select?: string | readonly string[];
+  readonly sqlDir?: string;
+  readonly codeModels?: readonly CodeModelDefinition[];
+  /** An already loaded project (wins over sqlDir and codeModels). */
+  readonly project?: Project;
+  readonly logger?: Logger;
+}
+
+/**
+ * Runs the data tests declared in the models' metadata, stores every
+ * result in meta.data_test_results under the run, and returns them. A test
+ * whose query fails is reported with status `error` rather than thrown, so
+ * one broken test does not hide the others; use {@link hasErrorFailures} or
+ * {@link assertDataTestsPassed} to decide whether the run may publish.
+ *
+ * @example
+ * const results = await runDataTests(warehouse, { runId });
+ * assertDataTestsPassed(results); // throws QualityError naming the failed tests
+ */
+export async function runDataTests(
+  warehouse: Warehouse,
+  options: DataTestOptions,
+): Promise<DataTestResult[]> {
+  const logger = (options.logger ?? silentLogger()).child({ runId: options.runId, step: "test" });
+  const project =
+    options.project ??
+    (await loadProject({ sqlDir: options.sqlDir, codeModels: options.codeModels }));
+  const models =
+    options.select === undefined ? options.models : project.graph.select(options.select);
+  const tests = compileDataTests(project, models);
+  const results: DataTestResult[] = [];
+  for (const test of tests) {
+    const result = await runOne(warehouse, options.runId, test);
+    results.push(result);
+    await store(warehouse, result);
+    const fields = {
+      test: result.name,
+      model: result.model,
+      severity: result.severity,
+      failures: result.failures,
+    };
+    if (result.status === "pass") logger.debug(fields, "data test passed");
+    else if (result.severity === "warn")
+      logger.warn({ ...fields, message: result.message }, `data test ${result.status}`);
+    else logger.error({ ...fields, message: result.message }, `data test ${result.status}`);
+  }
+  const failed = results.filter((result) => result.status !== "pass");
+  logger.info(
+    {
+      tests: results.length,
+      failed: failed.filter((r) => r.severity === "error").length,
+      warned: failed.filter((r) => r.severity === "warn").length,
+    },
+    "data tests finished",
+  );
+  return results;
+}
+
+/** Whether a test of severity `error` failed (or could not run). */
+export function hasErrorFailures(results: readonly DataTestResult[]): boolean {
+  return results.some((result) => result.severity === "error" && result.status !== "pass");
+}
+
+/** Throws a QualityError naming every failed test of severity `error`; warnings pass. */
+export function assertDataTestsPassed(results: readonly DataTestResult[]): void {
+  const failed = results.filter(
+    (result) => result.severity === "error" && result.status !== "pass",
+  );
+  if (failed.length === 0) return;
+  const lines = failed.map((result) => `${result.name}: ${result.message}`);
+  throw new QualityError(`${failed.length} data test(s) failed: ${lines.join("; ")}`);
+}
+
+async function runOne(
+  warehouse: Warehouse,
+  runId: string,
+  test: CompiledDataTest,
+): Promise<DataTestResult> {
+  const started = performance.now();
+  const base = {
+    runId,
+    model: test.model,
+    name: test.name,
+    kind: test.kind,
+    ...(test.column === undefined ? {} : { column: test.column }),
+    severity: test.severity,
+    sql: test.sql,
+  };
+  try {
+    const [row] = await warehouse.all(test.sql);
+    const { failures, message } = judge(test, row ?? {});
+    return {
+      ...base,
+      status: failures === 0 ? "pass" : "fail",
+      failures,
+      message,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (thrown) {
+    return {
+      ...base,
+      status: "error",
+      failures: 0,
+      message: `test query failed: ${toError(thrown).message}`,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+}
+
+function judge(
+  test: CompiledDataTest,
+  row: Record<string, unknown>,
+): { failures: number; message: string } {
+  const declaration = test.declaration;
+  const where = declaration.where === undefined ? "" : ` where ${declaration.where}`;
+  switch (declaration.kind) {
+    case "reconcile": {
+      const left = toNumber(row.left_value);
+      const right = toNumber(row.right_value);
+      const ok =
+        left !== null &&
+        right !== null &&
+        Math.abs(left - right) <=
+          declaration.tolerance * Math.max(1, Math.abs(left), Math.abs(right));
+      return {
+        failures: ok ? 0 : 1,
+        message: ok ? `both sides are ${left}` : `left side is ${left}, right side is ${right}`,
+      };
+    }
+    case "row_count": {
+      const n = toNumber(row.n) ?? 0;
+      const ok =
+        (declaration.min === undefined || n >= declaration.min) &&
+        (declaration.max === undefined || n <= declaration.max);
+      const bounds = `[${declaration.min ?? "-∞"}, ${declaration.max ?? "∞"}]`;
+      return {
+        failures: ok ? 0 : 1,
+        message: `${test.relation} has ${n} rows; expected ${bounds}`,
+      };
+    }
+    default: {
+      const failures = toNumber(row.failures) ?? 0;
+      const what = ruleText(test);
+      return {
+        failures,
+        message:
+          failures === 0
+            ? `${what}: ok`
+            : `${failures} row(s) of ${test.relation}${where} break: ${what}`,
+      };
+    }
+  }
+}
+
+function ruleText(test: CompiledDataTest): string {
+  const d = test.declaration;
+  switch (d.kind) {
+    case "not_null":
+      return `${d.column} is not null`;
+    case "unique":
+      return `(${d.columns.join(", ")}) is unique (count is of duplicated values)`;
+    case "accepted_values":
+      return `${d.column} in (${d.values.join(", ")})`;
+    case "relationships":
+      return `${d.column} exists in ${d.to}.${d.field}`;
+    case "range":
+      return `${d.column} in [${d.min ?? "-∞"}, ${d.max ?? "∞"}]`;
+    case "expression":
+      return d.check;
+    default:
+      return d.kind;
+  }
+}
+
+function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  const number = typeof value === "number" ? value : Number(value);
+  return Number.isNaN(number) ? null : number;
+}
+
+async function store(warehouse: Warehouse, result: DataTestResult): Promise<void> {
+  await warehouse.run("delete from meta.data_test_results where run_id = $1 and test_name = $2", [
+    result.runId,
+    result.name,
+  ]);
+  await warehouse.run(
+    "insert into meta.data_test_results values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    [
+      result.runId,
+      result.model,
+      result.name,
+      result.kind,
+      result.column ?? null,
+      result.severity,
+      result.status,
+      result.failures,
+      result.message,
+      result.sql,
+      result.seconds,
+      new Date().toISOString().replace("T", " ").replace("Z", ""),
+    ],
+  );
+}

@@ -1,0 +1,75 @@
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { type DataTestDeclaration, parseTestDeclarations } from "../quality/test-declarations.ts";
+import type { ColumnMetadata, ModelMetadata } from "./model.ts";
+
+const columnSchema = z.union([
+  z.string(),
+  z.null(),
+  z.object({ description: z.string().optional(), tests: z.array(z.unknown()).optional() }).strict(),
+]);
+
+const headerSchema = z
+  .object({
+    description: z.string().min(1),
+    grain: z.string().min(1),
+    kind: z.enum(["table", "view"]).default("table"),
+    columns: z.record(z.string(), columnSchema).default({}),
+    tests: z.array(z.unknown()).default([]),
+  })
+  .strict();
+
+/**
+ * Reads a model's metadata from the YAML inside the block comment that opens
+ * its file, so that description, grain, columns and tests live in one place
+ * next to the query. Throws an Error saying what is wrong; the caller adds
+ * the file name.
+ *
+ * For example, a header holding `grain: one row per buyer` and
+ * `columns: {user_id: {description: the buyer, tests: [unique, not_null]}}`.
+ */
+export function parseModelHeader(sql: string): ModelMetadata {
+  const match = /^\s*\/\*([\s\S]*?)\*\//.exec(sql);
+  if (match === null) throw new Error("the file must open with a /* … */ block of YAML metadata");
+  let document: unknown;
+  try {
+    document = parseYaml(match[1] as string);
+  } catch (error) {
+    throw new Error(`the metadata block is not valid YAML: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const parsed = headerSchema.safeParse(document ?? {});
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map(
+      (issue) => `${issue.path.join(".") || "header"}: ${issue.message}`,
+    );
+    throw new Error(`invalid metadata: ${detail.join("; ")}`);
+  }
+  const columns: ColumnMetadata[] = [];
+  const tests: DataTestDeclaration[] = [];
+  for (const [name, value] of Object.entries(parsed.data.columns)) {
+    const description = typeof value === "string" ? value : (value?.description ?? "");
+    columns.push({ name, description: description.trim() });
+    if (value !== null && typeof value === "object") {
+      try {
+        tests.push(...parseTestDeclarations(value.tests, name));
+      } catch (error) {
+        throw new Error(`column ${name}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+  }
+  tests.push(...parseTestDeclarations(parsed.data.tests));
+  const names = new Set<string>();
+  for (const test of tests) {
+    if (names.has(test.name)) throw new Error(`two tests are named ${test.name}; give one a name`);
+    names.add(test.name);
+  }
+  return {
+    description: parsed.data.description.trim(),
+    grain: parsed.data.grain.trim(),
+    kind: parsed.data.kind,
+    columns,
+    tests,
+  };
+}

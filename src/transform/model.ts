@@ -1,0 +1,96 @@
+import type { SettingName, Settings } from "../config/settings.ts";
+import type { Logger } from "../log/logger.ts";
+import type { DataTestDeclaration } from "../quality/test-declarations.ts";
+import type { SqlSession } from "../warehouse/warehouse.ts";
+
+/** How a model is materialised (closed set; marts are always tables). */
+export type ModelKind = "table" | "view";
+
+/** A documented column of a model. */
+export interface ColumnMetadata {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** What a model's header says about it; none of it affects the version. */
+export interface ModelMetadata {
+  readonly description: string;
+  /** What one row is, e.g. "one row per buyer". */
+  readonly grain: string;
+  readonly kind: ModelKind;
+  readonly columns: readonly ColumnMetadata[];
+  /** Column-level and model-level tests, normalised. */
+  readonly tests: readonly DataTestDeclaration[];
+}
+
+interface ModelBase {
+  /** Unique across the project, e.g. `stg_orders`. */
+  readonly name: string;
+  /** `staging`, `intermediate` or `main`. */
+  readonly schema: string;
+  /** `schema.name`, as SQL refers to it. */
+  readonly relation: string;
+  /** Top folder under sql/ (`staging`, `intermediate`, `marts`), or `code`. */
+  readonly layer: string;
+  readonly metadata: ModelMetadata;
+  /** Models this one reads. */
+  readonly parents: readonly string[];
+  /** Raw sources (`raw.<source>`) this one reads. */
+  readonly sources: readonly string[];
+  /** Settings this one reads; they feed its version. */
+  readonly settings: readonly SettingName[];
+}
+
+/** A model defined by one SELECT in a .sql file. */
+export interface SqlModel extends ModelBase {
+  readonly type: "sql";
+  readonly path: string;
+  /** The file's text, header included. */
+  readonly sql: string;
+  /** Comments and whitespace removed: what the version hashes. */
+  readonly normalisedSql: string;
+}
+
+/** What a code model's build receives. */
+export interface CodeModelContext {
+  /** The open transaction: the build must `create or replace` `relation` through it. */
+  readonly session: SqlSession;
+  readonly relation: string;
+  readonly settings: Settings;
+  readonly runId: string;
+  readonly logger: Logger;
+}
+
+/**
+ * A model computed in TypeScript (e.g. a fitted CLV model), plugged into
+ * the DAG beside the SQL models. Its version hashes `codeVersion`, the
+ * settings it reads and its parents' versions, so bump `codeVersion` when
+ * the computation changes.
+ *
+ * @example
+ * const clv: CodeModelDefinition = {
+ *   name: "mart_clv", parents: ["mart_user_profile"], settings: ["clvHorizonDays"],
+ *   codeVersion: "bgnbd-1", build: async ({ session, relation }) => { … },
+ * };
+ */
+export interface CodeModelDefinition {
+  readonly name: string;
+  /** Defaults to `main`. */
+  readonly schema?: string;
+  readonly parents: readonly string[];
+  readonly sources?: readonly string[];
+  readonly settings?: readonly SettingName[];
+  readonly codeVersion: string;
+  readonly metadata?: Partial<ModelMetadata>;
+  build(context: CodeModelContext): Promise<void>;
+}
+
+/** A code model once registered in a project. */
+export interface CodeModel extends ModelBase {
+  readonly type: "code";
+  readonly codeVersion: string;
+  build(context: CodeModelContext): Promise<void>;
+}
+
+/** Any node of the DAG. */
+export type Model = SqlModel | CodeModel;

@@ -1,0 +1,220 @@
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join, relative } from "node:path";
+import type { SettingName } from "../config/settings.ts";
+import { ModelError, toError } from "../util/errors.ts";
+import { sqlRoot } from "../warehouse/sql-root.ts";
+import type { CodeModel, CodeModelDefinition, Model, ModelMetadata, SqlModel } from "./model.ts";
+import { ModelGraph } from "./model-graph.ts";
+import { parseModelHeader } from "./model-header.ts";
+import { settingForVariable } from "./settings-variables.ts";
+import {
+  commonTableExpressionNames,
+  normaliseSql,
+  tableReferences,
+  tokenizeSql,
+  variableReferences,
+} from "./sql-tokens.ts";
+
+/** Folders of a SQL project and the schema their models are built in. */
+export const layerSchemas: Readonly<Record<string, string>> = {
+  staging: "staging",
+  intermediate: "intermediate",
+  marts: "main",
+};
+
+/** The schema holding raw sources: `raw.<source>` is a source, not a model. */
+export const sourceSchema = "raw";
+
+/** Every model of a project and the DAG between them. */
+export interface Project {
+  readonly sqlDir: string;
+  readonly models: ReadonlyMap<string, Model>;
+  readonly graph: ModelGraph;
+}
+
+/** Where to load models from. */
+export interface LoadProjectOptions {
+  /** Root holding `staging/`, `intermediate/` and `marts/`; defaults to the repository's `sql/`. */
+  readonly sqlDir?: string;
+  /** Models computed in TypeScript, added to the DAG. */
+  readonly codeModels?: readonly CodeModelDefinition[];
+}
+
+interface ModelFile {
+  readonly path: string;
+  readonly layer: string;
+  readonly sql: string;
+}
+
+/**
+ * Loads every `*.sql` model below the layer folders, parses its header and
+ * the tables and settings it reads, and builds the DAG. Throws a ModelError
+ * naming the file for a bad header, an unknown table, an unknown setting, a
+ * duplicate name, or a cycle.
+ */
+export async function loadProject(options: LoadProjectOptions = {}): Promise<Project> {
+  const sqlDir = options.sqlDir ?? sqlRoot;
+  const files: ModelFile[] = [];
+  for (const layer of Object.keys(layerSchemas)) {
+    for (const path of await sqlFilesBelow(join(sqlDir, layer))) {
+      files.push({ path, layer, sql: await readFile(path, "utf8") });
+    }
+  }
+
+  const drafts = new Map<
+    string,
+    { file?: ModelFile; code?: CodeModelDefinition; schema: string }
+  >();
+  const relations = new Map<string, string>();
+  const register = (name: string, schema: string, where: string) => {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) {
+      throw new ModelError(`model name ${name} (${where}) must be lowercase letters, digits and _`);
+    }
+    if (drafts.has(name)) throw new ModelError(`two models are named ${name} (${where})`);
+    relations.set(`${schema}.${name}`, name);
+  };
+  for (const file of files) {
+    const name = basename(file.path, ".sql");
+    const schema = layerSchemas[file.layer] as string;
+    register(name, schema, relative(sqlDir, file.path));
+    drafts.set(name, { file, schema });
+  }
+  for (const code of options.codeModels ?? []) {
+    const schema = code.schema ?? "main";
+    register(code.name, schema, "code model");
+    drafts.set(code.name, { code, schema });
+  }
+
+  const models = new Map<string, Model>();
+  for (const [name, draft] of drafts) {
+    models.set(
+      name,
+      draft.file
+        ? sqlModel(name, draft.schema, draft.file, sqlDir, relations)
+        : codeModel(name, draft.schema, draft.code as CodeModelDefinition, drafts),
+    );
+  }
+  const graph = new ModelGraph(new Map([...models].map(([name, model]) => [name, model.parents])));
+  return { sqlDir, models, graph };
+}
+
+async function sqlFilesBelow(folder: string): Promise<string[]> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+  const found: string[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) found.push(...(await sqlFilesBelow(path)));
+    else if (entry.isFile() && entry.name.endsWith(".sql")) found.push(path);
+  }
+  return found;
+}
+
+function sqlModel(
+  name: string,
+  schema: string,
+  file: ModelFile,
+  sqlDir: string,
+  relations: ReadonlyMap<string, string>,
+): SqlModel {
+  const where = relative(sqlDir, file.path);
+  let metadata: ModelMetadata;
+  try {
+    metadata = parseModelHeader(file.sql);
+  } catch (error) {
+    throw new ModelError(`model ${name} (${where}): ${toError(error).message}`, { cause: error });
+  }
+  const tokens = tokenizeSql(file.sql);
+  if (tokens.some((token) => token.type === "symbol" && token.text === ";")) {
+    throw new ModelError(`model ${name} (${where}) must be one SELECT without ";"`);
+  }
+  const ctes = commonTableExpressionNames(tokens);
+  const parents = new Set<string>();
+  const sources = new Set<string>();
+  for (const reference of tableReferences(tokens)) {
+    const parts = reference.parts;
+    if (parts.length === 1) {
+      const [table] = parts as [string];
+      if (ctes.has(table)) continue;
+      // An unqualified name resolves in DuckDB's default schema only.
+      const model = relations.get(`main.${table}`);
+      if (model === undefined) {
+        const elsewhere = [...relations.entries()].find(([, n]) => n === table)?.[0];
+        const hint = elsewhere ? `; write ${elsewhere}` : "";
+        throw new ModelError(`model ${name} (${where}) reads unknown table ${table}${hint}`);
+      }
+      parents.add(model);
+      continue;
+    }
+    const [schemaName, table] = parts.slice(-2) as [string, string];
+    if (schemaName === sourceSchema) {
+      sources.add(table);
+      continue;
+    }
+    const model = relations.get(`${schemaName}.${table}`);
+    if (model === undefined) {
+      throw new ModelError(`model ${name} (${where}) reads unknown table ${schemaName}.${table}`);
+    }
+    parents.add(model);
+  }
+  if (parents.has(name)) throw new ModelError(`models form a cycle: ${name} → ${name}`);
+  const settings = variableReferences(tokens).map((variable) => {
+    const setting = settingForVariable(variable);
+    if (setting === undefined) {
+      throw new ModelError(
+        `model ${name} (${where}) reads getvariable('${variable}'), which is no setting`,
+      );
+    }
+    return setting;
+  });
+  return {
+    type: "sql",
+    name,
+    schema,
+    relation: `${schema}.${name}`,
+    layer: file.layer,
+    metadata,
+    parents: [...parents].sort(),
+    sources: [...sources].sort(),
+    settings,
+    path: file.path,
+    sql: file.sql,
+    normalisedSql: normaliseSql(file.sql),
+  };
+}
+
+function codeModel(
+  name: string,
+  schema: string,
+  code: CodeModelDefinition,
+  drafts: ReadonlyMap<string, unknown>,
+): CodeModel {
+  for (const parent of code.parents) {
+    if (!drafts.has(parent))
+      throw new ModelError(`code model ${name} reads unknown model ${parent}`);
+  }
+  return {
+    type: "code",
+    name,
+    schema,
+    relation: `${schema}.${name}`,
+    layer: "code",
+    metadata: {
+      description: code.metadata?.description ?? name,
+      grain: code.metadata?.grain ?? "",
+      kind: "table",
+      columns: code.metadata?.columns ?? [],
+      tests: code.metadata?.tests ?? [],
+    },
+    parents: [...new Set(code.parents)].sort(),
+    sources: [...new Set(code.sources ?? [])].sort(),
+    settings: [...new Set<SettingName>(code.settings ?? [])].sort(),
+    codeVersion: code.codeVersion,
+    build: (context) => code.build(context),
+  };
+}

@@ -1,0 +1,34 @@
+import { type SettingName, type Settings, settingNames } from "../config/settings.ts";
+import { quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
+
+/** `baseCurrency` → `base_currency`: the DuckDB variable a model reads with `getvariable('base_currency')`. */
+export function variableNameFor(setting: SettingName): string {
+  return setting.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/** The setting behind a DuckDB variable name, or undefined when there is none. */
+export function settingForVariable(variable: string): SettingName | undefined {
+  return settingNames.find((name) => variableNameFor(name) === variable);
+}
+
+/**
+ * Sets one DuckDB variable per setting so that models read settings with
+ * `getvariable(…)`. Numbers become DOUBLE, so `revenue * getvariable('margin')`
+ * never falls into integer arithmetic.
+ */
+export async function setSettingVariables(
+  session: SqlSession,
+  settings: Settings,
+  names: Iterable<SettingName>,
+): Promise<void> {
+  for (const name of names) {
+    const value = settings[name];
+    const literal =
+      typeof value === "number"
+        ? `${value}::double`
+        : typeof value === "boolean"
+          ? String(value)
+          : quoteLiteral(String(value));
+    await session.run(`set variable ${variableNameFor(name)} = ${literal}`);
+  }
+}

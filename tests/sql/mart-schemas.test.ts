@@ -1,0 +1,151 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Warehouse } from "../../src/warehouse/warehouse.ts";
+import { buildAll, fixtureWarehouse } from "../transform/fixture-warehouse.ts";
+
+// SPEC §3 column lists, in order, with the §3 type rules: counts BIGINT;
+// money, rates, ratios DOUBLE; lifetimes, scores, whole days, weekdays
+// INTEGER; flags BOOLEAN; dates DATE; timestamps TIMESTAMP; ids, labels VARCHAR.
+const expected: Record<string, [string, string][]> = {
+  mart_user_profile: [
+    ["user_id", "VARCHAR"],
+    ["first_order_at", "TIMESTAMP"],
+    ["last_order_at", "TIMESTAMP"],
+    ["orders_count", "BIGINT"],
+    ["revenue_total", "DOUBLE"],
+    ["avg_order_revenue", "DOUBLE"],
+    ["avg_tickets_per_order", "DOUBLE"],
+    ["avg_days_between_orders", "DOUBLE"],
+    ["first_order_device", "VARCHAR"],
+    ["first_order_region", "VARCHAR"],
+    ["first_order_service", "VARCHAR"],
+    ["first_order_event_type", "VARCHAR"],
+    ["first_order_weekday", "INTEGER"],
+    ["acquisition_source_id", "VARCHAR"],
+    ["first_visit_at", "TIMESTAMP"],
+    ["order_count_segment", "VARCHAR"],
+    ["is_returning", "BOOLEAN"],
+    ["is_frequent", "BOOLEAN"],
+    ["days_since_last_order", "INTEGER"],
+  ],
+  mart_return_rates: [
+    ["dimension", "VARCHAR"],
+    ["value", "VARCHAR"],
+    ["users", "BIGINT"],
+    ["share_of_users", "DOUBLE"],
+    ["returning_users", "BIGINT"],
+    ["return_rate", "DOUBLE"],
+    ["frequent_users", "BIGINT"],
+    ["frequent_rate", "DOUBLE"],
+  ],
+  mart_activity: [
+    ["grain", "VARCHAR"],
+    ["period_start", "DATE"],
+    ["active_users", "BIGINT"],
+    ["sessions", "BIGINT"],
+    ["avg_session_seconds", "DOUBLE"],
+  ],
+  mart_activity_summary: [
+    ["dau", "DOUBLE"],
+    ["wau", "DOUBLE"],
+    ["mau", "DOUBLE"],
+    ["sticky_wau", "DOUBLE"],
+    ["sticky_mau", "DOUBLE"],
+    ["sessions_per_user_per_day", "DOUBLE"],
+    ["avg_session_seconds", "DOUBLE"],
+  ],
+  mart_retention: [
+    ["basis", "VARCHAR"],
+    ["grain", "VARCHAR"],
+    ["cohort_start", "DATE"],
+    ["lifetime", "INTEGER"],
+    ["cohort_size", "BIGINT"],
+    ["active_users", "BIGINT"],
+    ["retention_rate", "DOUBLE"],
+  ],
+  mart_ltv: [
+    ["grain", "VARCHAR"],
+    ["cohort_start", "DATE"],
+    ["lifetime", "INTEGER"],
+    ["cohort_size", "BIGINT"],
+    ["orders", "BIGINT"],
+    ["revenue", "DOUBLE"],
+    ["gross_profit", "DOUBLE"],
+    ["cum_gross_profit", "DOUBLE"],
+    ["ltv", "DOUBLE"],
+  ],
+  mart_cac: [
+    ["month", "DATE"],
+    ["source_id", "VARCHAR"],
+    ["costs", "DOUBLE"],
+    ["new_buyers", "BIGINT"],
+    ["cac", "DOUBLE"],
+  ],
+  mart_romi: [
+    ["cohort_start", "DATE"],
+    ["source_id", "VARCHAR"],
+    ["lifetime", "INTEGER"],
+    ["new_buyers", "BIGINT"],
+    ["cac", "DOUBLE"],
+    ["ltv", "DOUBLE"],
+    ["romi", "DOUBLE"],
+    ["payback_lifetime", "INTEGER"],
+  ],
+  mart_kpi_monthly: [
+    ["month", "DATE"],
+    ["buyers", "BIGINT"],
+    ["new_buyers", "BIGINT"],
+    ["returning_buyers", "BIGINT"],
+    ["orders", "BIGINT"],
+    ["revenue", "DOUBLE"],
+    ["avg_check", "DOUBLE"],
+    ["orders_per_buyer", "DOUBLE"],
+    ["revenue_new_buyers", "DOUBLE"],
+    ["revenue_returning_buyers", "DOUBLE"],
+    ["costs", "DOUBLE"],
+  ],
+  mart_rfm: [
+    ["user_id", "VARCHAR"],
+    ["recency_days", "INTEGER"],
+    ["frequency", "BIGINT"],
+    ["monetary", "DOUBLE"],
+    ["r_score", "INTEGER"],
+    ["f_score", "INTEGER"],
+    ["m_score", "INTEGER"],
+    ["rfm_cell", "VARCHAR"],
+    ["segment", "VARCHAR"],
+  ],
+};
+
+let warehouse: Warehouse;
+
+beforeAll(async () => {
+  // Empty raw tables are enough: the types come from the queries.
+  warehouse = await fixtureWarehouse();
+  await buildAll(warehouse);
+});
+
+describe("mart tables", () => {
+  it("are exactly the SPEC §3 marts (but CLV) as tables in main", async () => {
+    const rows = await warehouse.all<{ table_name: string; table_type: string }>(
+      "select table_name, table_type from information_schema.tables where table_schema = 'main' and table_name like 'mart_%' order by table_name",
+    );
+    expect(rows.map((row) => row.table_name)).toEqual(Object.keys(expected).sort());
+    expect(new Set(rows.map((row) => row.table_type))).toEqual(new Set(["BASE TABLE"]));
+  });
+
+  for (const [mart, columns] of Object.entries(expected)) {
+    it(`${mart} has the SPEC columns in order with the SPEC types`, async () => {
+      const rows = await warehouse.all<{ column_name: string; data_type: string }>(
+        "select column_name, data_type from information_schema.columns where table_schema = 'main' and table_name = $1 order by ordinal_position",
+        [mart],
+      );
+      expect(rows.map((row) => [row.column_name, row.data_type])).toEqual(columns);
+    });
+  }
+
+  it("mart_activity_summary has its one row even without data", async () => {
+    expect(await warehouse.all("select count(*) as n from mart_activity_summary")).toEqual([
+      { n: 1 },
+    ]);
+  });
+});

@@ -1,0 +1,422 @@
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { CodeModelDefinition } from "../../src/transform/model.ts";
+import { loadProject } from "../../src/transform/project.ts";
+import { runTransforms, type TransformResult } from "../../src/transform/run-transforms.ts";
+import { ModelError } from "../../src/util/errors.ts";
+import { sqlRoot } from "../../src/warehouse/sql-root.ts";
+import type { Warehouse } from "../../src/warehouse/warehouse.ts";
+import { tempDir } from "../support/temp-dir.ts";
+import { fixtureWarehouse, insertRaw, testSettings } from "./fixture-warehouse.ts";
+
+// The tests of this file run in order against one warehouse and one copy of
+// sql/, each starting from the state the previous one left.
+
+let warehouse: Warehouse;
+let sqlDir: string;
+let runNumber = 0;
+
+/** Runs the transforms on the copied project under a fresh run id. */
+async function run(
+  options: {
+    select?: string;
+    fullRefresh?: boolean;
+    margin?: number;
+    codeModels?: CodeModelDefinition[];
+  } = {},
+): Promise<TransformResult> {
+  runNumber += 1;
+  return runTransforms(warehouse, testSettings({ margin: options.margin ?? 1 }), {
+    runId: `r${runNumber}`,
+    sqlDir,
+    ...(options.select === undefined ? {} : { select: options.select }),
+    ...(options.fullRefresh === undefined ? {} : { fullRefresh: options.fullRefresh }),
+    ...(options.codeModels === undefined ? {} : { codeModels: options.codeModels }),
+  });
+}
+
+/** Models the metadata says were built in a run, sorted. */
+async function builtIn(runId: string): Promise<string[]> {
+  const rows = await warehouse.all<{ model: string }>(
+    "select model from meta.model_builds where run_id = $1 and status = 'built' order by model",
+    [runId],
+  );
+  return rows.map((row) => row.model);
+}
+
+function edit(relativePath: string, change: (sql: string) => string): void {
+  const path = join(sqlDir, relativePath);
+  const before = readFileSync(path, "utf8");
+  const after = change(before);
+  expect(after).not.toBe(before);
+  writeFileSync(path, after);
+}
+
+const allModels = [
+  "int_buyers",
+  "int_cohort_activity",
+  "int_cohort_lifetimes",
+  "int_cohort_members",
+  "int_data_as_of",
+  "int_first_visits",
+  "mart_activity",
+  "mart_activity_summary",
+  "mart_cac",
+  "mart_kpi_monthly",
+  "mart_ltv",
+  "mart_retention",
+  "mart_return_rates",
+  "mart_rfm",
+  "mart_romi",
+  "mart_user_profile",
+  ...["costs", "events", "fx_rates", "orders", "visits"].flatMap((source) => [
+    `stg_${source}`,
+    `stg_${source}_classified`,
+    `stg_${source}_quarantine`,
+  ]),
+].sort();
+
+// Everything downstream of int_buyers, worked out from the SQL by hand.
+const belowBuyers = [
+  "int_cohort_activity",
+  "int_cohort_lifetimes",
+  "int_cohort_members",
+  "mart_cac",
+  "mart_kpi_monthly",
+  "mart_ltv",
+  "mart_retention",
+  "mart_return_rates",
+  "mart_rfm",
+  "mart_romi",
+  "mart_user_profile",
+];
+
+beforeAll(async () => {
+  sqlDir = join(tempDir("duckmart-sql"), "sql");
+  for (const layer of ["staging", "intermediate", "marts"]) {
+    cpSync(join(sqlRoot, layer), join(sqlDir, layer), { recursive: true });
+  }
+  warehouse = await fixtureWarehouse();
+  await insertRaw(warehouse, "visits", [
+    {
+      user_id: "u1",
+      session_start: "2021-01-01 10:00:00",
+      session_end: "2021-01-01 10:05:00",
+      source_id: "s1",
+    },
+  ]);
+  await insertRaw(warehouse, "orders", [
+    { order_id: "1", user_id: "u1", created_at: "2021-01-02 10:00:00", revenue: 100 },
+    { order_id: "2", user_id: "u2", created_at: "2021-02-02 10:00:00", revenue: 50 },
+  ]);
+  await insertRaw(warehouse, "costs", [{ dt: "2021-01-01", source_id: "s1", costs: 30 }]);
+});
+
+describe("incremental builds", () => {
+  it("builds every model on the first run", async () => {
+    const result = await run();
+    expect(result.ok).toBe(true);
+    expect([...result.built].sort()).toEqual(allModels);
+    expect(await builtIn("r1")).toEqual(allModels);
+    const reasons = await warehouse.all(
+      "select distinct reason from meta.model_builds where run_id = 'r1'",
+    );
+    expect(reasons).toEqual([{ reason: "new" }]);
+  });
+
+  it("rebuilds nothing when nothing changed", async () => {
+    const result = await run();
+    expect(result.built).toEqual([]);
+    expect([...result.upToDate].sort()).toEqual(allModels);
+    expect(await builtIn("r2")).toEqual([]);
+  });
+
+  it("rebuilds nothing for comment, whitespace or description edits", async () => {
+    edit("marts/mart_rfm.sql", (sql) =>
+      sql
+        .replace("RFM scores and segments", "RFM scores and segments, documented better")
+        .replace("select * from final", "-- a new comment\nselect   *\n  from final"),
+    );
+    const result = await run();
+    expect(result.built).toEqual([]);
+  });
+
+  it("rebuilds an edited model and its descendants only", async () => {
+    edit("intermediate/int_buyers.sql", (sql) =>
+      sql.replace("count(*) as orders_count", "count(order_id) as orders_count"),
+    );
+    const result = await run();
+    expect(await builtIn("r4")).toEqual(["int_buyers", ...belowBuyers].sort());
+    expect(result.upToDate).toContain("int_first_visits");
+    expect(result.upToDate).toContain("mart_activity");
+    const [state] = await warehouse.all<{ version: string; run_id: string }>(
+      "select s.version, s.run_id from meta.model_state s where model = 'int_buyers'",
+    );
+    const [build] = await warehouse.all<{ version: string; reason: string }>(
+      "select version, reason from meta.model_builds where run_id = 'r4' and model = 'int_buyers'",
+    );
+    expect(build).toEqual({ version: state?.version, reason: "version_changed" });
+    expect(state?.run_id).toBe("r4");
+    const versions = await warehouse.all(
+      "select count(*) as n from meta.model_versions where model = 'int_buyers'",
+    );
+    expect(versions).toEqual([{ n: 2 }]);
+  });
+
+  it("rebuilds only what reads a source that received new rows", async () => {
+    await insertRaw(warehouse, "costs", [{ dt: "2021-02-01", source_id: "s1", costs: 20 }], {
+      key: "raw/costs/new.csv",
+    });
+    await run();
+    expect(await builtIn("r5")).toEqual([
+      "mart_cac",
+      "mart_kpi_monthly",
+      "mart_romi",
+      "stg_costs",
+      "stg_costs_classified",
+      "stg_costs_quarantine",
+    ]);
+    const [build] = await warehouse.all(
+      "select reason from meta.model_builds where run_id = 'r5' and model = 'stg_costs_classified'",
+    );
+    expect(build).toEqual({ reason: "inputs_changed" });
+  });
+
+  it("notices a replaced object through meta.loaded_files", async () => {
+    // Same row count, new ETag: the object was replaced by ingest.
+    await warehouse.run(
+      "insert into meta.loaded_files values ('raw/events/e.csv', 'events', 'csv', 'etag-1', 10, '2021-01-01', 1, 1, 0, 'ingest', '2021-01-01')",
+    );
+    await run();
+    expect(await builtIn("r6")).toEqual(
+      [
+        "int_buyers",
+        "stg_events",
+        "stg_events_classified",
+        "stg_events_quarantine",
+        ...belowBuyers,
+      ].sort(),
+    );
+    await warehouse.run(
+      "update meta.loaded_files set etag = 'etag-2' where key = 'raw/events/e.csv'",
+    );
+    await run();
+    expect(await builtIn("r7")).toContain("stg_events_classified");
+    await run();
+    expect(await builtIn("r8")).toEqual([]);
+  });
+
+  it("rebuilds the models that read a changed setting", async () => {
+    await run({ margin: 0.5 });
+    // only mart_ltv and mart_romi read getvariable('margin'); nothing reads them
+    expect(await builtIn("r9")).toEqual(["mart_ltv", "mart_romi"]);
+    const [ltv] = await warehouse.all(
+      "select gross_profit from mart_ltv where grain = 'month' and cohort_start = '2021-01-01' and lifetime = 0",
+    );
+    expect(ltv).toEqual({ gross_profit: 50 }); // 100 × 0.5
+  });
+
+  it("rebuilds a table that disappeared", async () => {
+    await warehouse.run("drop table main.mart_rfm");
+    await run({ margin: 0.5 });
+    expect(await builtIn("r10")).toEqual(["mart_rfm"]);
+    const [build] = await warehouse.all(
+      "select reason from meta.model_builds where run_id = 'r10' and status = 'built'",
+    );
+    expect(build).toEqual({ reason: "missing" });
+  });
+});
+
+describe("a failing model", () => {
+  it("keeps its previous table, skips its descendants and builds the rest", async () => {
+    const before = await warehouse.all("select * from intermediate.int_buyers order by user_id");
+    const original = readFileSync(join(sqlDir, "intermediate/int_buyers.sql"), "utf8");
+    edit("intermediate/int_buyers.sql", (sql) =>
+      sql.replace(
+        "first_orders.device as first_order_device",
+        "first_orders.no_such_column as first_order_device",
+      ),
+    );
+    // a change elsewhere in the same run still gets built
+    edit("marts/mart_activity.sql", (sql) =>
+      sql.replace("count(*) as bigint) as sessions", "count(1) as bigint) as sessions"),
+    );
+
+    const result = await run({ margin: 0.5 });
+    expect(result.ok).toBe(false);
+    expect(result.failed).toEqual(["int_buyers"]);
+    expect([...result.skipped].sort()).toEqual(belowBuyers);
+    expect(result.built).toEqual(["mart_activity", "mart_activity_summary"]);
+    const failure = result.outcomes.find((outcome) => outcome.status === "failed");
+    expect(failure?.error).toBeInstanceOf(ModelError);
+    expect(failure?.error?.message).toMatch(
+      /model int_buyers \(intermediate\.int_buyers\) failed: .*no_such_column/,
+    );
+
+    expect(await warehouse.all("select * from intermediate.int_buyers order by user_id")).toEqual(
+      before,
+    );
+    const rows = await warehouse.all<{ model: string; status: string; reason: string | null }>(
+      "select model, status, reason from meta.model_builds where run_id = 'r11' and model in ('int_buyers', 'int_cohort_members', 'mart_romi') order by model",
+    );
+    expect(rows).toEqual([
+      { model: "int_buyers", status: "failed", reason: "version_changed" },
+      { model: "int_cohort_members", status: "skipped", reason: "parent int_buyers failed" },
+      // mart_romi's parents int_buyers and mart_cac both stopped; the first in name order is reported
+      { model: "mart_romi", status: "skipped", reason: "parent int_buyers failed" },
+    ]);
+    const [state] = await warehouse.all(
+      "select run_id from meta.model_state where model = 'int_buyers'",
+    );
+    expect(state).toEqual({ run_id: "r7" }); // last built when the events object changed
+
+    // Put the file back: the table already holds that version, so nothing is rebuilt.
+    writeFileSync(join(sqlDir, "intermediate/int_buyers.sql"), original);
+    const fixed = await run({ margin: 0.5 });
+    expect(fixed.built).toEqual([]);
+    expect(fixed.ok).toBe(true);
+  });
+});
+
+describe("selection", () => {
+  it("builds one model with `name`", async () => {
+    const result = await run({ select: "mart_rfm", fullRefresh: true, margin: 0.5 });
+    expect(result.built).toEqual(["mart_rfm"]);
+    expect(result.outcomes).toHaveLength(1);
+  });
+
+  it("adds ancestors with `+name`", async () => {
+    const result = await run({ select: "+mart_rfm", fullRefresh: true, margin: 0.5 });
+    expect([...result.built].sort()).toEqual([
+      "int_buyers",
+      "int_data_as_of",
+      "int_first_visits",
+      "mart_rfm",
+      "mart_user_profile",
+      "stg_events",
+      "stg_events_classified",
+      "stg_fx_rates",
+      "stg_fx_rates_classified",
+      "stg_orders",
+      "stg_orders_classified",
+      "stg_visits",
+      "stg_visits_classified",
+    ]);
+  });
+
+  it("adds descendants with `name+` and takes comma-separated lists", async () => {
+    const down = await run({ select: "int_cohort_lifetimes+", fullRefresh: true, margin: 0.5 });
+    expect([...down.built].sort()).toEqual([
+      "int_cohort_lifetimes",
+      "mart_ltv",
+      "mart_retention",
+      "mart_romi",
+    ]);
+    const list = await run({ select: "mart_cac, mart_activity", fullRefresh: true, margin: 0.5 });
+    expect([...list.built].sort()).toEqual(["mart_activity", "mart_cac"]);
+    const both = await run({ select: "+int_data_as_of+", fullRefresh: true, margin: 0.5 });
+    expect(both.built).toContain("stg_orders_classified");
+    expect(both.built).toContain("mart_rfm");
+    expect(both.built).not.toContain("mart_cac");
+  });
+
+  it("still skips up-to-date models of a selection without fullRefresh", async () => {
+    const result = await run({ select: "mart_rfm+", margin: 0.5 });
+    expect(result.built).toEqual([]);
+    expect(result.upToDate).toEqual(["mart_rfm"]);
+  });
+
+  it("rejects an unknown model", async () => {
+    await expect(run({ select: "mart_nope+" })).rejects.toThrow(
+      /unknown model mart_nope in selection mart_nope\+/,
+    );
+  });
+});
+
+describe("code models", () => {
+  const codeModel = (codeVersion: string, fail = false): CodeModelDefinition => ({
+    name: "mart_buyer_count",
+    parents: ["mart_user_profile"],
+    settings: ["margin"],
+    codeVersion,
+    async build({ session, relation }) {
+      if (fail) throw new Error("fit did not converge");
+      await session.run(
+        `create or replace table ${relation} as select count(*) as buyers from main.mart_user_profile`,
+      );
+    },
+  });
+
+  it("plugs a TypeScript model into the DAG and versions it by codeVersion", async () => {
+    const first = await run({ codeModels: [codeModel("v1")], margin: 0.5 });
+    expect(first.built).toEqual(["mart_buyer_count"]);
+    expect(await warehouse.all("select buyers from mart_buyer_count")).toEqual([{ buyers: 2 }]);
+    const again = await run({ codeModels: [codeModel("v1")], margin: 0.5 });
+    expect(again.built).toEqual([]);
+    const bumped = await run({ codeModels: [codeModel("v2")], margin: 0.5 });
+    expect(bumped.built).toEqual(["mart_buyer_count"]);
+    const failing = await run({ codeModels: [codeModel("v3", true)], margin: 0.5 });
+    expect(failing.failed).toEqual(["mart_buyer_count"]);
+    expect(failing.outcomes.find((o) => o.model === "mart_buyer_count")?.error?.message).toMatch(
+      /mart_buyer_count.*fit did not converge/,
+    );
+    expect(await warehouse.all("select buyers from mart_buyer_count")).toEqual([{ buyers: 2 }]);
+  });
+});
+
+describe("project loading", () => {
+  function project(files: Record<string, string>): string {
+    const dir = tempDir("duckmart-project");
+    for (const [path, sql] of Object.entries(files)) {
+      mkdirSync(join(dir, path, ".."), { recursive: true });
+      writeFileSync(join(dir, path), sql);
+    }
+    return dir;
+  }
+  const header = "/*\ndescription: test model\ngrain: one row\n*/\n";
+
+  it("prints the cycle in reading order", async () => {
+    const dir = project({
+      "staging/stg_a.sql": `${header}select * from staging.stg_c`,
+      "staging/stg_b.sql": `${header}select * from staging.stg_a`,
+      "staging/stg_c.sql": `${header}select * from staging.stg_b`,
+      "staging/stg_d.sql": `${header}select 1 as x`,
+    });
+    await expect(loadProject({ sqlDir: dir })).rejects.toThrow(
+      "models form a cycle: stg_a → stg_b → stg_c → stg_a",
+    );
+  });
+
+  it("names the model that reads an unknown table or setting", async () => {
+    const unknownTable = project({
+      "marts/mart_x.sql": `${header}select * from intermediate.int_missing`,
+    });
+    await expect(loadProject({ sqlDir: unknownTable })).rejects.toThrow(
+      "model mart_x (marts/mart_x.sql) reads unknown table intermediate.int_missing",
+    );
+    const unknownSetting = project({
+      "marts/mart_x.sql": `${header}select getvariable('no_such_setting') as x`,
+    });
+    await expect(loadProject({ sqlDir: unknownSetting })).rejects.toThrow(
+      /mart_x .*getvariable\('no_such_setting'\)/,
+    );
+    const noHeader = project({ "marts/mart_x.sql": "select 1 as x" });
+    await expect(loadProject({ sqlDir: noHeader })).rejects.toThrow(/mart_x .*YAML metadata/);
+  });
+
+  it("parses refs, sources and settings from the real project", async () => {
+    const real = await loadProject();
+    const romi = real.models.get("mart_romi");
+    expect(romi?.parents).toEqual([
+      "int_buyers",
+      "int_cohort_activity",
+      "int_cohort_lifetimes",
+      "mart_cac",
+    ]);
+    expect(romi?.settings).toEqual(["margin"]);
+    expect(real.models.get("stg_orders_classified")?.sources).toEqual(["orders"]);
+    expect(real.models.get("stg_orders_classified")?.parents).toEqual(["stg_fx_rates"]);
+    expect(real.models.get("stg_orders_classified")?.settings).toEqual(["baseCurrency"]);
+  });
+});
