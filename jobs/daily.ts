@@ -1,9 +1,16 @@
 import type { JobDefinition } from "../src/run/job.ts";
 import { ingestStep } from "../src/run/steps/ingest-step.ts";
+import { publishStep } from "../src/run/steps/publish-step.ts";
+import { serveStep } from "../src/run/steps/serve-step.ts";
+import { testStep } from "../src/run/steps/test-step.ts";
+import { transformStep } from "../src/run/steps/transform-step.ts";
 
-/** Nightly: ingest → transform → test → publish (03:00 in the configured timezone). */
+/**
+ * Nightly (03:00 in the configured timezone): ingest → transform → test →
+ * publish, then the analyst database is swapped in.
+ */
 export const dailyJob: JobDefinition = {
   name: "daily",
   schedule: (settings) => settings.dailySchedule,
-  steps: [ingestStep],
+  steps: [ingestStep, transformStep, testStep, publishStep, serveStep],
 };

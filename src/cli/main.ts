@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { registerDemoCommand } from "./commands/demo-command.ts";
 import { registerFilesCommand } from "./commands/files-command.ts";
 import { registerGenerateCommand } from "./commands/generate-command.ts";
+import { registerQueryCommand } from "./commands/query-command.ts";
 import { registerRunCommand } from "./commands/run-command.ts";
 import { registerScheduleCommand } from "./commands/schedule-command.ts";
 import { registerStatusCommand } from "./commands/status-command.ts";
@@ -18,6 +19,7 @@ registerGenerateCommand(program);
 registerFilesCommand(program);
 registerScheduleCommand(program);
 registerStatusCommand(program);
+registerQueryCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,13 +1,27 @@
 import type { IngestSummary } from "../ingest/ingest.ts";
+import type { PublishResult } from "../publish/publish-run.ts";
+import type { DataTestResult } from "../quality/run-data-tests.ts";
 import type { Environment } from "../run/environment.ts";
 import type { RunRecord } from "../run/run-job.ts";
+import { analystDatabasePath } from "../serve/analyst-database.ts";
+import { readHeadlines } from "../transform/read-headlines.ts";
+import type { TransformResult } from "../transform/run-transforms.ts";
+import { readStagingCounts } from "../transform/staging-counts.ts";
 import { formatTable } from "./format-table.ts";
 
-/** Prints what a run did to stdout: steps, files and rows per source, where the outputs are. */
+type FinishedRun = RunRecord & { readonly results: ReadonlyMap<string, unknown> };
+
+/**
+ * Prints what a run did to stdout: steps, files and rows per source with
+ * rejected and quarantined rows, models and tests, where the outputs are;
+ * with `headlines`, the demo's headline metrics too.
+ */
 export async function printRunSummary(
   environment: Environment,
-  record: RunRecord & { readonly results: ReadonlyMap<string, unknown> },
+  record: FinishedRun,
+  options: { readonly headlines?: boolean } = {},
 ): Promise<void> {
+  const { warehouse, settings } = environment;
   const lines: string[] = [];
   lines.push(
     `run ${record.runId} (${record.job}): ${record.status} in ${record.seconds.toFixed(1)} s`,
@@ -17,13 +31,16 @@ export async function printRunSummary(
       .map((step) => `${step.name} ${step.seconds.toFixed(2)} s ${step.status}`)
       .join(" · "),
   );
+
   const ingest = record.results.get("ingest") as IngestSummary | undefined;
   if (ingest) {
+    const loaded = ingest.files.filter((f) => f.status === "loaded");
+    const failed = ingest.files.filter((f) => f.status === "failed");
     lines.push("");
     lines.push(
-      `files: ${ingest.filesListed} listed, ${ingest.files.filter((f) => f.status === "loaded").length} loaded, ${ingest.filesUnchanged} unchanged, ${ingest.filesSkipped} skipped, ${ingest.files.filter((f) => f.status === "failed").length} failed`,
+      `files: ${ingest.filesListed} listed, ${loaded.length} loaded, ${ingest.filesUnchanged} unchanged, ${ingest.filesSkipped} skipped, ${failed.length} failed`,
     );
-    const totals = await environment.warehouse.all<{
+    const totals = await warehouse.all<{
       source: string;
       files: number;
       rows_read: number;
@@ -31,30 +48,95 @@ export async function printRunSummary(
       rows_rejected: number;
     }>(
       `select source, count(*) as files, sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded, sum(rows_rejected) as rows_rejected
-       from meta.loaded_files group by source order by source`,
+       from meta.loaded_files group by source`,
     );
+    const transformed = record.results.get("transform") !== undefined;
+    const staging = transformed ? await readStagingCounts(warehouse) : [];
     lines.push(
       formatTable(
-        ["source", "files", "rows read", "loaded", "rejected", "this run: files", "rows"],
-        totals.map((row) => {
-          const thisRun = ingest.sources.find((s) => s.source === row.source);
+        [
+          "source",
+          "files",
+          "rows read",
+          "loaded",
+          "rejected",
+          "staged",
+          "quarantined",
+          "superseded",
+          "quarantine reasons",
+        ],
+        ingest.sources.map(({ source }) => {
+          const total = totals.find((row) => row.source === source);
+          const staged = staging.find((row) => row.source === source);
           return [
-            row.source,
-            row.files,
-            row.rows_read,
-            row.rows_loaded,
-            row.rows_rejected,
-            thisRun?.files ?? 0,
-            thisRun?.rowsLoaded ?? 0,
+            source,
+            total?.files ?? 0,
+            total?.rows_read ?? 0,
+            total?.rows_loaded ?? 0,
+            total?.rows_rejected ?? 0,
+            staged?.staged ?? null,
+            staged?.quarantined ?? null,
+            staged?.superseded ?? null,
+            staged
+              ? Object.entries(staged.quarantinedByReason)
+                  .map(([reason, count]) => `${reason} ${count}`)
+                  .join(", ")
+              : null,
           ];
         }),
       ),
     );
-    for (const failed of ingest.files.filter((f) => f.status === "failed")) {
-      lines.push(`failed: ${failed.key}: ${failed.reason}`);
+    for (const file of failed) lines.push(`failed: ${file.key}: ${file.reason}`);
+  }
+
+  const transform = record.results.get("transform") as TransformResult | undefined;
+  if (transform) {
+    lines.push("");
+    lines.push(
+      `models: ${transform.built.length} built, ${transform.upToDate.length} up to date, ${transform.failed.length} failed, ${transform.skipped.length} skipped`,
+    );
+  }
+  const tests = record.results.get("test") as readonly DataTestResult[] | undefined;
+  if (tests) {
+    const failing = tests.filter((t) => t.status !== "pass");
+    lines.push(
+      `data tests: ${tests.length - failing.length} passed, ${failing.length} failed or warned`,
+    );
+    for (const test of failing) lines.push(`  ${test.severity} ${test.name}: ${test.message}`);
+  }
+  const published = record.results.get("publish") as PublishResult | undefined;
+  if (published) {
+    lines.push(
+      `published: ${Object.keys(published.manifest.marts).length} marts, ${published.files} files, s3://${environment.store.bucket}/${published.manifestKey}`,
+    );
+  }
+
+  if (options.headlines && record.status === "succeeded" && transform) {
+    const h = await readHeadlines(warehouse);
+    const money = (value: number | null | undefined) =>
+      value === null || value === undefined ? "n/a" : value.toFixed(2);
+    const share = (value: number | null) =>
+      value === null ? "n/a" : `${(100 * value).toFixed(1)}%`;
+    lines.push("");
+    lines.push(
+      `headline metrics (data as of ${h.dataAsOf?.toISOString().replace("T", " ").slice(0, 19) ?? "n/a"}, ${settings.baseCurrency})`,
+    );
+    lines.push(`  DAU / WAU / MAU        ${money(h.dau)} / ${money(h.wau)} / ${money(h.mau)}`);
+    lines.push(`  buyers                 ${h.buyers}`);
+    lines.push(`  return rate            ${share(h.returnRate)}`);
+    lines.push(`  LTV month 0 / month 5  ${money(h.ltvMonth0)} / ${money(h.ltvMonth5)}`);
+    if (h.largestSource) {
+      lines.push(
+        `  largest source ${h.largestSource.sourceId}: CAC ${money(h.largestSource.cac)}, ROMI ${h.largestSource.romi === null ? "n/a" : h.largestSource.romi.toFixed(2)}`,
+      );
     }
   }
+
   lines.push("");
-  lines.push(`warehouse: ${environment.settings.warehouse}`);
+  lines.push(`warehouse: ${settings.warehouse}`);
+  if (published)
+    lines.push(
+      `analyst database (read-only): ${analystDatabasePath(settings)}  ·  npx duckmart query "select * from mart_kpi_monthly"`,
+    );
   process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -56,7 +56,7 @@ export const demoBgNbdParameters: BgNbdParameters = { r: 0.75, alpha: 30, a: 0.9
  */
 export const defaultGenerateOptions: ResolvedGenerateOptions = {
   users: 5000,
-  days: 120,
+  days: 180,
   seed: 42,
   startDate: "2024-01-01",
   bgnbd: demoBgNbdParameters,

@@ -40,6 +40,11 @@ export interface StepOutcome {
 /** One step of a job. */
 export interface JobStep {
   readonly name: string;
+  /**
+   * Runs after the run is recorded as succeeded (e.g. refreshing the analyst
+   * copy, which should show this run as complete); a failure still fails it.
+   */
+  readonly housekeeping?: boolean;
   run(context: RunContext): Promise<StepOutcome>;
 }
 

@@ -33,7 +33,17 @@ export async function runJob(job: JobDefinition, context: RunContext): Promise<R
   logger.info({ trigger: context.trigger }, "run started");
   const steps: { name: string; seconds: number; status: string }[] = [];
   let failure: Error | undefined;
+  let recorded = false;
+  const recordEnd = (status: "succeeded" | "failed", error?: Error) =>
+    warehouse.run(
+      "update meta.runs set finished_at = now()::timestamp, status = $2, error = $3 where run_id = $1",
+      [runId, status, error?.message ?? null],
+    );
   for (const step of job.steps) {
+    if (step.housekeeping && !recorded) {
+      await recordEnd("succeeded");
+      recorded = true;
+    }
     const stepLogger = logger.child({ step: step.name });
     const stepStarted = performance.now();
     await warehouse.run(

@@ -68,7 +68,7 @@ describe("duckmart demo", () => {
     const first = await runCli(["demo"], env);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/run \S+ \(daily\): succeeded/);
-    expect(first.stdout).toMatch(/files: 600 listed, 600 loaded/);
+    expect(first.stdout).toMatch(/files: 900 listed, 900 loaded/);
     expect(first.stdout).toContain(`warehouse: ${join(dir, "warehouse.duckdb")}`);
     const [orders] = await inspectWarehouse(join(dir, "warehouse.duckdb"), (w) =>
       w.all<{ n: number }>("select count(*) as n from raw.orders"),
@@ -77,6 +77,6 @@ describe("duckmart demo", () => {
 
     const second = await runCli(["demo"], env);
     expect(second.code, second.stderr).toBe(0);
-    expect(second.stdout).toMatch(/files: 600 listed, 0 loaded, 600 unchanged/);
+    expect(second.stdout).toMatch(/files: 900 listed, 0 loaded, 900 unchanged/);
   });
 });

@@ -63,7 +63,7 @@ export function registerDemoCommand(program: Command): void {
           jobs.get("daily") as NonNullable<ReturnType<typeof jobs.get>>,
           "demo",
         );
-        await printRunSummary(environment, record);
+        await printRunSummary(environment, record, { headlines: true });
         assertSucceeded(record);
       } finally {
         environment.close();

@@ -1,0 +1,29 @@
+import { assertDataTestsPassed, runDataTests } from "../../quality/run-data-tests.ts";
+import type { JobStep } from "../job.ts";
+import { runProject } from "./run-project.ts";
+
+/** Runs the data tests; a failed error-severity test stops the run before publish, warnings are reported. */
+export const testStep: JobStep = {
+  name: "test",
+  async run(context) {
+    const results = await runDataTests(context.warehouse, {
+      runId: context.runId,
+      project: await runProject(context),
+      logger: context.logger,
+    });
+    context.results.set("test", results);
+    const warned = results.filter((r) => r.status !== "pass" && r.severity === "warn");
+    for (const warning of warned)
+      context.logger.warn({ test: warning.name, failures: warning.failures }, warning.message);
+    assertDataTestsPassed(results);
+    return {
+      rows: results.length,
+      detail: {
+        passed: results.filter((r) => r.status === "pass").length,
+        failed: results.filter((r) => r.status !== "pass" && r.severity === "error").length,
+        warned: warned.length,
+      },
+      result: results,
+    };
+  },
+};
