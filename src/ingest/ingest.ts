@@ -1,6 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../log/logger.ts";
+import { createProgress } from "../log/progress.ts";
 import type { ObjectInfo, ObjectStore } from "../storage/object-store.ts";
 import { localPathForKey } from "../storage/safe-path.ts";
 import { ConcurrencyLimit } from "../util/concurrency-limit.ts";
@@ -92,6 +93,8 @@ export async function ingest(context: IngestContext): Promise<IngestSummary> {
       downloads.set(item, download);
     }
   };
+  const progress = createProgress("ingest");
+  const filesDone = 0;
   try {
     for (const [index, batch] of batches.entries()) {
       startDownloads(batch);
