@@ -55,6 +55,9 @@ function edit(relativePath: string, change: (sql: string) => string): void {
 
 const allModels = [
   "int_buyers",
+  "int_clv_buyers",
+  "int_clv_spend",
+  "int_clv_triples",
   "int_cohort_activity",
   "int_cohort_lifetimes",
   "int_cohort_members",
