@@ -1,16 +1,17 @@
 import type { JobDefinition } from "../src/run/job.ts";
 import { ingestStep } from "../src/run/steps/ingest-step.ts";
 import { publishStep } from "../src/run/steps/publish-step.ts";
+import { reportStep } from "../src/run/steps/report-step.ts";
 import { serveStep } from "../src/run/steps/serve-step.ts";
 import { testStep } from "../src/run/steps/test-step.ts";
 import { transformStep } from "../src/run/steps/transform-step.ts";
 
 /**
  * Nightly (03:00 in the configured timezone): ingest → transform → test →
- * publish, then the analyst database is swapped in.
+ * publish, then the run report and the analyst database.
  */
 export const dailyJob: JobDefinition = {
   name: "daily",
   schedule: (settings) => settings.dailySchedule,
-  steps: [ingestStep, transformStep, testStep, publishStep, serveStep],
+  steps: [ingestStep, transformStep, testStep, publishStep, reportStep, serveStep],
 };

@@ -17,6 +17,13 @@ export { sources } from "./ingest/sources.ts";
 export type { PublishedFile, PublishedMart, PublishManifest } from "./publish/manifest.ts";
 export { parseManifest } from "./publish/manifest.ts";
 export { publishRun } from "./publish/publish-run.ts";
+export type { ReportData, RunReport, WrittenRunReport } from "./report/index.ts";
+export {
+  buildRunReport,
+  readReportData,
+  renderRunReport,
+  writeRunReport,
+} from "./report/index.ts";
 export type { JobDefinition, JobStep, RunContext } from "./run/job.ts";
 export { analystDatabasePath, refreshAnalystDatabase } from "./serve/analyst-database.ts";
 export { queryCommand } from "./serve/query-command.ts";

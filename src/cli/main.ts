@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { registerDemoCommand } from "./commands/demo-command.ts";
+import { registerDocsCommand } from "./commands/docs-command.ts";
 import { registerFilesCommand } from "./commands/files-command.ts";
 import { registerGenerateCommand } from "./commands/generate-command.ts";
 import { registerQueryCommand } from "./commands/query-command.ts";
@@ -20,6 +21,7 @@ registerFilesCommand(program);
 registerScheduleCommand(program);
 registerStatusCommand(program);
 registerQueryCommand(program);
+registerDocsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,72 @@
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
+import type { Logger } from "../../log/logger.ts";
+import { writeRunReport } from "../../report/write-run-report.ts";
+import { analystDatabasePath } from "../../serve/analyst-database.ts";
+import { DuckmartError, toError } from "../../util/errors.ts";
+import { Warehouse } from "../../warehouse/warehouse.ts";
+import { commandContext } from "../cli-context.ts";
+
+/**
+ * `duckmart docs [--run RUN_ID] [--out FILE]`: writes the HTML report of the
+ * newest (or the given) run and prints its path. It reads the warehouse
+ * read-only; while a run holds the warehouse it reads the analyst database
+ * (the last completed run) instead.
+ */
+export function registerDocsCommand(program: Command): void {
+  program
+    .command("docs")
+    .description("write the HTML run report of the last (or given) run and print its path")
+    .option("--run <run_id>", "the run to report on (default: the newest run)")
+    .option(
+      "--out <file>",
+      "where to write it (default: reports/<run_id>/index.html next to the warehouse)",
+    )
+    .action(async (options: { run?: string; out?: string }, command: Command) => {
+      const { settings, logger } = commandContext(command);
+      const { database, note } = await openForReport(
+        settings.warehouse,
+        analystDatabasePath(settings),
+        logger,
+      );
+      try {
+        if (note) logger.warn(note);
+        const written = await writeRunReport(database, {
+          runId: options.run,
+          baseCurrency: settings.baseCurrency,
+          warehousePath: settings.warehouse,
+          outFile: options.out,
+          databasePath: database.path,
+          logger,
+        });
+        process.stdout.write(`${written.path}\n`);
+      } finally {
+        database.close();
+      }
+    });
+}
+
+async function openForReport(
+  warehousePath: string,
+  analystPath: string,
+  logger: Logger,
+): Promise<{ database: Warehouse; note?: string }> {
+  if (!existsSync(warehousePath)) {
+    throw new DuckmartError(`no warehouse at ${warehousePath}: run \`duckmart run\` first`);
+  }
+  try {
+    return { database: await Warehouse.open(warehousePath, { readOnly: true, logger }) };
+  } catch (error) {
+    if (!/lock/i.test(toError(error).message)) throw error;
+    if (!existsSync(analystPath)) {
+      throw new DuckmartError(
+        `a run holds the warehouse ${warehousePath} and there is no analyst database at ${analystPath} yet; try again when the run is over`,
+        { cause: error },
+      );
+    }
+    return {
+      database: await Warehouse.open(analystPath, { readOnly: true, logger }),
+      note: `a run holds the warehouse; reporting from the analyst database ${analystPath} (the last completed run)`,
+    };
+  }
+}

@@ -1,0 +1,417 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dailyJob } from "../../jobs/daily.ts";
+import { registerDocsCommand } from "../../src/cli/commands/docs-command.ts";
+import { loadSettings } from "../../src/config/load-settings.ts";
+import type { Settings } from "../../src/config/settings.ts";
+import { defaultGenerateOptions, generateExports } from "../../src/generate/generate-exports.ts";
+import { silentLogger } from "../../src/log/logger.ts";
+import { type ChartCache, directoryChartCache } from "../../src/report/chart-cache.ts";
+import { formatValue, type ValueKind } from "../../src/report/format-value.ts";
+import { buildRunReport } from "../../src/report/render-run-report.ts";
+import {
+  chartCacheDir,
+  latestReportKey,
+  localReportPath,
+  reportKey,
+} from "../../src/report/write-run-report.ts";
+import { openEnvironment } from "../../src/run/environment.ts";
+import type { JobDefinition } from "../../src/run/job.ts";
+import { assertSucceeded } from "../../src/run/run-job.ts";
+import { startRun } from "../../src/run/start-run.ts";
+import { reportStep } from "../../src/run/steps/report-step.ts";
+import { analystDatabasePath } from "../../src/serve/analyst-database.ts";
+import { objectStoreSink } from "../../src/storage/key-sinks.ts";
+import { Warehouse } from "../../src/warehouse/warehouse.ts";
+import { startTestS3 } from "../support/s3-server.ts";
+import { tempDir } from "../support/temp-dir.ts";
+import { launchChromium } from "./headless-chromium.ts";
+
+const s3 = await startTestS3();
+const root = tempDir("report");
+/** Kept after the test (the temp dir is not) so the screenshot can be looked at. */
+const artifacts = join(tmpdir(), "duckmart-report-test");
+mkdirSync(artifacts, { recursive: true });
+
+/** The daily job with the report step after publish, whether or not jobs/daily.ts has it yet. */
+const job: JobDefinition = {
+  ...dailyJob,
+  steps: [
+    ...dailyJob.steps.filter((step) => step.name !== "report" && step.name !== "serve"),
+    reportStep,
+    ...dailyJob.steps.filter((step) => step.name === "serve"),
+  ],
+};
+
+const settings: Settings = loadSettings({
+  env: {},
+  overrides: {
+    s3Endpoint: s3.server.endpoint,
+    s3Bucket: "duckmart",
+    warehouse: join(root, "wh", "warehouse.duckdb"),
+    workDir: join(root, "work"),
+  },
+});
+
+/** One file with a row that cannot be cast, so the report has a rejected row to show. */
+function visitsWithOneBadRow(): Buffer {
+  const lines = ["user_id,session_start,session_end,device,source_id"];
+  for (let i = 0; i < 150; i += 1) {
+    const minute = String(i % 60).padStart(2, "0");
+    lines.push(`report-test-${i},2024-03-01 10:${minute}:00,2024-03-01 11:${minute}:00,desktop,1`);
+  }
+  lines.push("report-test-bad,not a time,2024-03-01 11:00:00,desktop,1");
+  return Buffer.from(`${lines.join("\n")}\n`);
+}
+
+let runId = "";
+let html = "";
+let martClv = false;
+
+beforeAll(async () => {
+  await generateExports(
+    { ...defaultGenerateOptions, users: 1500, days: 180, seed: 8 },
+    objectStoreSink(s3.store, settings.rawPrefix, "s3://duckmart/raw"),
+  );
+  await s3.store.write(
+    `${settings.rawPrefix}/visits/dt=2024-03-01/part-extra.csv`,
+    visitsWithOneBadRow(),
+  );
+  const environment = await openEnvironment(
+    settings,
+    silentLogger(),
+    "test",
+    s3.server.credentials,
+  );
+  try {
+    const record = await startRun(environment, job, "manual");
+    assertSucceeded(record);
+    runId = record.runId;
+  } finally {
+    environment.close();
+  }
+  html = readFileSync(localReportPath(settings.warehouse, runId), "utf8");
+  martClv = await withWarehouse(async (w) => (await tables(w)).has("main.mart_clv"));
+}, 60_000);
+
+async function withWarehouse<T>(read: (warehouse: Warehouse) => Promise<T>): Promise<T> {
+  const warehouse = await Warehouse.open(settings.warehouse, { readOnly: true });
+  try {
+    return await read(warehouse);
+  } finally {
+    warehouse.close();
+  }
+}
+
+async function tables(warehouse: Warehouse): Promise<Set<string>> {
+  const rows = await warehouse.all<{ name: string }>(
+    "select table_schema || '.' || table_name as name from information_schema.tables",
+  );
+  return new Set(rows.map((row) => row.name));
+}
+
+/** The headline numbers, computed here straight from the marts (not with the report's SQL). */
+async function expectedKpis(warehouse: Warehouse): Promise<Record<string, number | null>> {
+  const one = async (sql: string) => {
+    const [row] = await warehouse.all<Record<string, number | null>>(sql);
+    return row ?? {};
+  };
+  const profile = await one(`select count(*) as buyers, sum(orders_count) as orders,
+      sum(revenue_total) as revenue, avg(is_returning::int) as return_rate from main.mart_user_profile`);
+  const activity = await one("select dau, wau, mau, sticky_mau from main.mart_activity_summary");
+  const ltv = await one(`select
+      sum(cum_gross_profit) filter (where lifetime = 0) / sum(cohort_size) filter (where lifetime = 0) as ltv_month_0,
+      sum(cum_gross_profit) filter (where lifetime = 5) / sum(cohort_size) filter (where lifetime = 5) as ltv_month_5
+    from main.mart_ltv where grain = 'month'`);
+  // Costs two ways: the (all) rows of mart_cac and the monthly KPI mart must agree.
+  const cac = await one(`select sum(costs) as costs, sum(costs) / sum(new_buyers) as cac
+    from main.mart_cac where source_id = '(all)'`);
+  const monthly = await one("select sum(costs) as costs from main.mart_kpi_monthly");
+  expect(cac.costs).toBeCloseTo(monthly.costs ?? Number.NaN, 4);
+  const expected: Record<string, number | null> = {
+    ...profile,
+    ...activity,
+    ...ltv,
+    ...cac,
+    // Gross profit of every buyer = revenue × margin (SPEC §2).
+    romi: ((profile.revenue ?? 0) * settings.margin) / (cac.costs ?? Number.NaN),
+  };
+  if (martClv) {
+    const clv = await one(
+      "select sum(predicted_clv) as predicted_clv, avg(p_alive) as mean_p_alive from main.mart_clv",
+    );
+    Object.assign(expected, clv);
+  }
+  return expected;
+}
+
+describe("run report", () => {
+  it("is written locally and published per run and as latest", async () => {
+    expect(html.length).toBeGreaterThan(10_000);
+    expect(html.length).toBeLessThan(600_000);
+    const published = await s3.store.read(reportKey(settings.publishPrefix, runId));
+    expect(published.toString("utf8")).toBe(html);
+    const latest = await s3.store.read(latestReportKey(settings.publishPrefix));
+    expect(latest.toString("utf8")).toBe(html);
+    // Self-contained: no script, no stylesheet or image to fetch, no URL but SVG namespaces.
+    expect(html).not.toMatch(/<script|<link|<img|@import|url\((?!#)/i);
+    const urls = html.match(/https?:\/\/[^\s"')]+/g) ?? [];
+    expect(urls.filter((url) => !url.startsWith("http://www.w3.org/"))).toEqual([]);
+  });
+
+  it("renders in headless Chromium with every chart drawn and the KPIs of the marts", async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.context.newPage();
+      const problems: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error" || message.type() === "warning")
+          problems.push(`${message.type()}: ${message.text()}`);
+      });
+      page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+      const requests: string[] = [];
+      await page.route("**/*", (route) => {
+        const url = route.request().url();
+        if (!url.startsWith("file:")) requests.push(url);
+        return url.startsWith("file:") ? route.continue() : route.abort();
+      });
+      const file = localReportPath(settings.warehouse, runId);
+      await page.goto(`file://${file}`, { waitUntil: "load" });
+
+      const figures = await page.$$eval("figure.chart", (nodes) =>
+        nodes.map((figure) => {
+          const svg = figure.querySelector("svg");
+          const box = svg?.getBoundingClientRect();
+          return {
+            id: figure.getAttribute("data-chart") ?? "",
+            skipped: figure.classList.contains("chart-skipped"),
+            note: figure.querySelector(".note")?.textContent ?? "",
+            width: box?.width ?? 0,
+            height: box?.height ?? 0,
+            // Vega puts the items of a data mark directly under a g.role-mark.
+            marks: svg ? svg.querySelectorAll("g.role-mark > :not(g)").length : 0,
+            nodes: svg ? svg.querySelectorAll("g.dag-node").length : 0,
+          };
+        }),
+      );
+      const drawn = figures.filter((figure) => !figure.skipped);
+      const skipped = figures.filter((figure) => figure.skipped);
+      expect(skipped.map((f) => f.id)).toEqual(martClv ? [] : ["clv"]);
+      if (!martClv) expect(skipped[0]?.note).toContain("main.mart_clv");
+      expect(drawn.map((figure) => figure.id)).toEqual(
+        expect.arrayContaining([
+          "activity",
+          "revenue-monthly",
+          "retention",
+          "ltv",
+          "cac",
+          "romi",
+          "rfm",
+          "return-rates",
+          "step-timings",
+          "model-timings",
+          "model-dag",
+        ]),
+      );
+      for (const figure of drawn) {
+        expect(figure.width, figure.id).toBeGreaterThan(100);
+        expect(figure.height, figure.id).toBeGreaterThan(50);
+        if (figure.id === "model-dag") continue;
+        expect(figure.marks, `${figure.id} marks`).toBeGreaterThan(0);
+      }
+      // One node per model of the run and per raw source the models read.
+      const [dag] = await withWarehouse((w) =>
+        w.all<{ models: number; sources: number }>(
+          `select count(distinct model) as models,
+             count(distinct input) filter (where input like 'source:%') as sources
+           from (select model, unnest(json_keys(inputs)) as input from meta.model_builds where run_id = $1)`,
+          [runId],
+        ),
+      );
+      expect(dag?.sources).toBe(5);
+      expect(drawn.find((f) => f.id === "model-dag")?.nodes).toBe(
+        (dag?.models ?? 0) + (dag?.sources ?? 0),
+      );
+      const marks = Object.fromEntries(
+        drawn.map((f) => [f.id, f.id === "model-dag" ? f.nodes : f.marks]),
+      );
+
+      const kpis = await page.$$eval(".kpi[data-kpi]", (nodes) =>
+        nodes.map((node) => ({
+          id: node.getAttribute("data-kpi") ?? "",
+          kind: node.getAttribute("data-kind") ?? "",
+          value: node.getAttribute("data-value") ?? "",
+          text: node.querySelector(".kpi-value")?.textContent ?? "",
+        })),
+      );
+      const expected = await withWarehouse(expectedKpis);
+      const shown = new Map(kpis.map((kpi) => [kpi.id, kpi]));
+      for (const [id, value] of Object.entries(expected)) {
+        const kpi = shown.get(id);
+        expect(kpi, `KPI ${id} in the page`).toBeDefined();
+        if (!kpi || value === null) continue;
+        expect(Number(kpi.value), id).toBeCloseTo(value, 6);
+        expect(kpi.text, id).toBe(formatValue(kpi.kind as ValueKind, value, settings.baseCurrency));
+      }
+      const asOf = await page.$eval("[data-kpi=data_as_of]", (node) =>
+        node.getAttribute("data-value"),
+      );
+      const [dataAsOf] = await withWarehouse((w) =>
+        w.all<{ data_as_of: Date }>("select data_as_of from intermediate.int_data_as_of"),
+      );
+      expect(asOf).toBe(dataAsOf?.data_as_of.toISOString());
+
+      const rejected = await page.$eval("#rejects", (node) => node.textContent ?? "");
+      expect(rejected).toContain("part-extra.csv");
+      const quarantine = await page.$eval("#quarantine table", (node) => node.textContent ?? "");
+      expect(quarantine).toMatch(/negative_revenue/);
+
+      expect(problems).toEqual([]);
+      expect(requests).toEqual([]);
+      const screenshot = join(artifacts, "report.png");
+      await page.screenshot({ path: screenshot, fullPage: true });
+      copyFileSync(file, join(artifacts, "report.html"));
+      console.log(
+        `run report screenshot: ${screenshot} (page ${file}); marks per chart (DAG: nodes) ${JSON.stringify(marks)}`,
+      );
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("reuses the charts of marts that no run rebuilt since they were drawn", async () => {
+    const inner = directoryChartCache(chartCacheDir(settings.warehouse));
+    let hits = 0;
+    let writes = 0;
+    const counting: ChartCache = {
+      async get(key) {
+        const svg = await inner.get(key);
+        if (svg !== undefined) hits += 1;
+        return svg;
+      },
+      async set(key, svg) {
+        writes += 1;
+        await inner.set(key, svg);
+      },
+      retain: (keep) => inner.retain(keep),
+    };
+    const options = { baseCurrency: settings.baseCurrency };
+    const cached = await withWarehouse((w) =>
+      buildRunReport(w, runId, { ...options, chartCache: counting }),
+    );
+    const drawnMetrics = cached.charts.filter((c) => c.section === "metrics" && c.svg);
+    // The report step drew them; this render finds every one in the cache.
+    expect(hits).toBe(drawnMetrics.length);
+    expect(writes).toBe(0);
+    const fresh = await withWarehouse((w) => buildRunReport(w, runId, options));
+    const differing = cached.charts
+      .filter((chart, i) => chart.svg !== fresh.charts[i]?.svg)
+      .map((chart) => chart.id);
+    expect(differing).toEqual([]);
+  });
+
+  it("skips a chart whose mart is missing, with a note, and still renders the rest", async () => {
+    const copy = join(root, "without-romi.duckdb");
+    copyFileSync(settings.warehouse, copy);
+    const warehouse = await Warehouse.open(copy);
+    try {
+      await warehouse.run("drop table main.mart_romi");
+      const report = await buildRunReport(warehouse, runId, { baseCurrency: "RUB" });
+      const romi = report.charts.find((chart) => chart.id === "romi");
+      expect(romi?.svg).toBeUndefined();
+      expect(romi?.skipped).toContain("main.mart_romi");
+      expect(report.html).toContain('data-chart="romi"');
+      expect(report.charts.filter((chart) => chart.svg !== undefined).length).toBeGreaterThan(8);
+    } finally {
+      warehouse.close();
+    }
+  });
+});
+
+describe("duckmart docs", () => {
+  const env = {
+    DUCKMART_WAREHOUSE: settings.warehouse,
+    DUCKMART_BASE_CURRENCY: settings.baseCurrency,
+    DUCKMART_LOG_LEVEL: "error",
+  };
+  let saved: Record<string, string | undefined> = {};
+  beforeAll(() => {
+    saved = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+    Object.assign(process.env, env);
+  });
+  afterAll(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+
+  async function docs(args: readonly string[]): Promise<string> {
+    const program = new Command("duckmart").option("--config <file>").exitOverride();
+    registerDocsCommand(program);
+    const written: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await program.parseAsync(["docs", ...args], { from: "user" });
+    } finally {
+      process.stdout.write = write;
+    }
+    return written.join("").trim();
+  }
+
+  it("writes the last run's report to --out and prints the path", async () => {
+    const out = join(root, "docs", "report.html");
+    expect(await docs(["--out", out])).toBe(out);
+    const page = readFileSync(out, "utf8");
+    expect(page).toContain(runId);
+    expect(page).toContain('data-chart="model-dag"');
+  });
+
+  it("reads the analyst database while a run holds the warehouse", async () => {
+    const holder = await holdWarehouse(settings.warehouse);
+    try {
+      const path = await docs(["--run", runId]);
+      expect(path).toBe(localReportPath(settings.warehouse, runId));
+      const page = readFileSync(path, "utf8");
+      expect(page).toContain(analystDatabasePath(settings));
+      // The analyst database has no staging tables: the counts come from the report step's record.
+      expect(page).toContain("as recorded when the report was first written");
+      expect(page).toMatch(/negative_revenue/);
+      await expect(docs(["--run", "no-such-run"])).rejects.toThrow(/no-such-run is not recorded/);
+    } finally {
+      holder.kill();
+    }
+  });
+});
+
+/** Another process holding the warehouse open for writing, as a run does. */
+async function holdWarehouse(path: string): Promise<ChildProcess> {
+  expect(existsSync(path)).toBe(true);
+  const child = spawn(
+    process.execPath,
+    [
+      "--input-type=module",
+      "-e",
+      `import { DuckDBInstance } from "@duckdb/node-api";
+       await DuckDBInstance.create(${JSON.stringify(path)});
+       process.stdout.write("held\\n");
+       setInterval(() => {}, 1000);`,
+    ],
+    { cwd: join(import.meta.dirname, "..", ".."), stdio: ["ignore", "pipe", "inherit"] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (chunk.toString().includes("held")) resolve();
+    });
+    child.on("exit", (code) => reject(new Error(`warehouse holder exited with ${code}`)));
+  });
+  return child;
+}
