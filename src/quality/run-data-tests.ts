@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import type { CodeModelDefinition } from "../transform/model.ts";
 import { loadProject, type Project } from "../transform/project.ts";
@@ -38,6 +39,13 @@ export interface DataTestOptions {
   /** An already loaded project (wins over sqlDir and codeModels). */
   readonly project?: Project;
   readonly logger?: Logger;
+  /**
+   * Reuse the latest result of a test whose query and inputs (the data
+   * fingerprints of the models it reads, the loaded raw files) are unchanged
+   * since it ran. Sound as long as only the runner writes model tables, as in
+   * the daily job; off by default, so a test of tampered tables still runs.
+   */
+  readonly reuseUnchanged?: boolean;
 }
 
 /**
@@ -62,11 +70,20 @@ export async function runDataTests(
   const models =
     options.select === undefined ? options.models : project.graph.select(options.select);
   const tests = compileDataTests(project, models);
+  const fingerprintOf = await testFingerprints(warehouse, project);
+  const reuse = options.reuseUnchanged ?? false;
   const results: DataTestResult[] = [];
+  let reused = 0;
   for (const test of tests) {
-    const result = await runOne(warehouse, options.runId, test);
+    const fingerprint = fingerprintOf(test.sql);
+    const earlier =
+      reuse && fingerprint
+        ? await reusableResult(warehouse, options.runId, test, fingerprint)
+        : undefined;
+    if (earlier) reused += 1;
+    const result = earlier ?? (await runOne(warehouse, options.runId, test));
     results.push(result);
-    await store(warehouse, result);
+    await store(warehouse, result, fingerprint);
     const fields = {
       test: result.name,
       model: result.model,
@@ -82,6 +99,7 @@ export async function runDataTests(
   logger.info(
     {
       tests: results.length,
+      reused,
       failed: failed.filter((r) => r.severity === "error").length,
       warned: failed.filter((r) => r.severity === "warn").length,
     },
@@ -212,13 +230,86 @@ function toNumber(value: unknown): number | null {
   return Number.isNaN(number) ? null : number;
 }
 
-async function store(warehouse: Warehouse, result: DataTestResult): Promise<void> {
+/**
+ * A function giving each test query its input fingerprint: the query plus
+ * the data fingerprints of the models it names (and of the loaded raw files
+ * when it reads raw tables). Null when a model it names was never built.
+ */
+async function testFingerprints(
+  warehouse: Warehouse,
+  project: Project,
+): Promise<(sql: string) => string | null> {
+  const state = new Map(
+    (
+      await warehouse.all<{ model: string; data_fingerprint: string }>(
+        "select model, data_fingerprint from meta.model_state",
+      )
+    ).map((row) => [row.model, row.data_fingerprint]),
+  );
+  const [raw] = await warehouse.all<{ fingerprint: string | null }>(
+    "select md5(string_agg(key || ':' || etag, ',' order by key)) as fingerprint from meta.loaded_files",
+  );
+  const names = [...project.models.keys()].map((name) => ({
+    name,
+    pattern: new RegExp(`\\b${name}\\b`),
+  }));
+  return (sql) => {
+    const parts: string[] = [sql];
+    for (const { name, pattern } of names) {
+      if (!pattern.test(sql)) continue;
+      const fingerprint = state.get(name);
+      if (fingerprint === undefined) return null;
+      parts.push(`${name}=${fingerprint}`);
+    }
+    if (/\braw\./.test(sql)) parts.push(`raw=${raw?.fingerprint ?? ""}`);
+    return createHash("sha256").update(parts.join("\n")).digest("hex");
+  };
+}
+
+/** The latest earlier result of the same test over the same inputs, re-dated to this run. */
+async function reusableResult(
+  warehouse: Warehouse,
+  runId: string,
+  test: CompiledDataTest,
+  fingerprint: string,
+): Promise<DataTestResult | undefined> {
+  const [row] = await warehouse.all<{
+    status: DataTestStatus;
+    failures: number;
+    message: string | null;
+  }>(
+    `select status, failures, message from meta.data_test_results
+     where test_name = $1 and input_fingerprint = $2 and run_id <> $3 and status <> 'error'
+     order by tested_at desc limit 1`,
+    [test.name, fingerprint, runId],
+  );
+  if (!row) return undefined;
+  return {
+    runId,
+    model: test.model,
+    name: test.name,
+    kind: test.kind,
+    ...(test.column === undefined ? {} : { column: test.column }),
+    severity: test.severity,
+    sql: test.sql,
+    status: row.status,
+    failures: row.failures,
+    message: row.message ?? "",
+    seconds: 0,
+  };
+}
+
+async function store(
+  warehouse: Warehouse,
+  result: DataTestResult,
+  fingerprint: string | null,
+): Promise<void> {
   await warehouse.run("delete from meta.data_test_results where run_id = $1 and test_name = $2", [
     result.runId,
     result.name,
   ]);
   await warehouse.run(
-    "insert into meta.data_test_results values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    "insert into meta.data_test_results values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     [
       result.runId,
       result.model,
@@ -232,6 +323,7 @@ async function store(warehouse: Warehouse, result: DataTestResult): Promise<void
       result.sql,
       result.seconds,
       new Date().toISOString().replace("T", " ").replace("Z", ""),
+      fingerprint,
     ],
   );
 }

@@ -295,3 +295,32 @@ describe("the project's own tests", () => {
     expect(hasErrorFailures(checked)).toBe(true);
   });
 });
+
+describe("reusing results of unchanged tests", () => {
+  it("reuses a result only while the test's inputs are unchanged", async () => {
+    const fresh = await fixtureWarehouse();
+    await insertRaw(fresh, "orders", [
+      { order_id: "1", user_id: "u1", created_at: "2021-01-05 10:00:00", revenue: 10 },
+    ]);
+    await buildAll(fresh);
+    const first = await runDataTests(fresh, { runId: "r1", reuseUnchanged: true });
+    const second = await runDataTests(fresh, { runId: "r2", reuseUnchanged: true });
+    expect(second.map((r) => [r.name, r.status])).toEqual(first.map((r) => [r.name, r.status]));
+    expect(second.every((r) => r.seconds === 0)).toBe(true);
+    const stored = await fresh.all<{ n: number }>(
+      "select count(*) as n from meta.data_test_results where run_id = 'r2'",
+    );
+    expect(stored[0]?.n).toBe(first.length);
+
+    // New raw rows change the staging fingerprints: the tests reading them run again.
+    await insertRaw(fresh, "orders", [
+      { order_id: "2", user_id: "u2", created_at: "2021-02-05 10:00:00", revenue: 20 },
+    ]);
+    await buildAll(fresh);
+    const third = await runDataTests(fresh, { runId: "r3", reuseUnchanged: true });
+    const rerun = third.filter((r) => r.seconds > 0).map((r) => r.name);
+    expect(rerun).toContain("mart_user_profile.buyers_match_staged_orders");
+    expect(rerun).toContain("stg_orders.raw_rows_accounted");
+    expect(third.filter((r) => r.status !== "pass")).toEqual([]);
+  });
+});

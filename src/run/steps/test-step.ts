@@ -10,6 +10,8 @@ export const testStep: JobStep = {
       runId: context.runId,
       project: await runProject(context),
       logger: context.logger,
+      // Only the runner writes model tables here, so unchanged inputs mean unchanged results.
+      reuseUnchanged: !context.options.fullRefresh,
     });
     context.results.set("test", results);
     const warned = results.filter((r) => r.status !== "pass" && r.severity === "warn");

@@ -300,6 +300,7 @@ export const metaColumns = {
     query: required("VARCHAR"),
     seconds: required("DOUBLE"),
     tested_at: required("TIMESTAMP"),
+    input_fingerprint: nullable("VARCHAR"),
   },
   "meta.clv_fits": {
     run_id: required("VARCHAR"),
