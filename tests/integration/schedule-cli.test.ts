@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
-import { lockNotePath } from "../../src/warehouse/warehouse-lock.ts";
+import { silentLogger } from "../../src/log/logger.ts";
+import { acquireWarehouse, lockNotePath } from "../../src/warehouse/warehouse-lock.ts";
 import { lastLine, runCli } from "../support/cli.ts";
 import { startTestS3, type TestS3 } from "../support/s3-server.ts";
 import { tempDir } from "../support/temp-dir.ts";
@@ -92,30 +93,47 @@ describe("duckmart schedule", () => {
 });
 
 describe("the warehouse lock", () => {
-  it("makes a second run wait, or refuse naming the holder, and never doubles a load", async () => {
+  it("makes a second run refuse naming the holder, or wait for it", async () => {
     const env = freshEnv("lock");
-    const first = startCli(["run", "--job", "ingest"], env);
-    await waitFor(
-      () => existsSync(lockNotePath(env.DUCKMART_WAREHOUSE)),
-      30_000,
-      "the first run to hold the lock",
-    );
+    // This test process holds the warehouse exactly as a run does.
+    const held = await acquireWarehouse(env.DUCKMART_WAREHOUSE, {}, "ingest", 0, silentLogger());
     const refused = await runCli(["run", "--job", "ingest"], {
       ...env,
       DUCKMART_LOCK_TIMEOUT_SECONDS: "0.2",
     });
+    expect(refused.code).not.toBe(0);
+    expect(lastLine(refused.stderr)).toMatch(
+      new RegExp(
+        `is locked by pid ${process.pid} on \\S+ \\(job ingest, since \\d{4}-\\d{2}-\\d{2}T.*waited`,
+      ),
+    );
     const waiting = runCli(["run", "--job", "ingest"], {
       ...env,
       DUCKMART_LOCK_TIMEOUT_SECONDS: "120",
     });
-    expect(await first.exited, first.stderr()).toBe(0);
-    expect(refused.code).not.toBe(0);
-    expect(lastLine(refused.stderr)).toMatch(
-      /is locked by pid \d+ on \S+ \(job ingest, since \d{4}-\d{2}-\d{2}T/,
-    );
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    held.release();
     const waited = await waiting;
     expect(waited.code, waited.stderr).toBe(0);
-    expect(waited.stdout).toMatch(/0 loaded, 300 unchanged/);
+    expect(waited.stdout).toMatch(/300 loaded/);
+  });
+
+  it("lets two concurrent runs never double a load", async () => {
+    const env = { ...freshEnv("concurrent"), DUCKMART_LOCK_TIMEOUT_SECONDS: "120" };
+    const [a, b] = await Promise.all([
+      runCli(["run", "--job", "ingest"], env),
+      runCli(["run", "--job", "ingest"], env),
+    ]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    // One loaded everything, the other found it all unchanged.
+    const outputs = [a.stdout, b.stdout];
+    expect(outputs.filter((out) => /300 listed, 300 loaded, 0 unchanged/.test(out))).toHaveLength(
+      1,
+    );
+    expect(outputs.filter((out) => /300 listed, 0 loaded, 300 unchanged/.test(out))).toHaveLength(
+      1,
+    );
     const [rows] = await inspectWarehouse(env.DUCKMART_WAREHOUSE, (w) =>
       w.all<{ loaded: number; raw: number; files: number }>(
         `select (select sum(rows_loaded) from meta.loaded_files) as loaded,
