@@ -1,8 +1,10 @@
 import { createReadStream, createWriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
+import { countCsvRecords } from "./csv-records.ts";
 import {
   assertUsableColumns,
   type FileFormat,
@@ -12,13 +14,16 @@ import {
   type StagingInput,
   stageEach,
 } from "./file-format.ts";
+import { readerRecordBytes } from "./reader-record-bytes.ts";
 
-/** Longest record DuckDB accepts; a longer one is rejected, not fatal. */
+/** Longest record DuckDB accepts (less under a tight memory limit); a longer one is rejected, not fatal. */
 const maxLineBytes = 64 * 1024 * 1024;
 
 interface CsvFile extends StagingInput {
   readonly plainPath: string;
   readonly columns: readonly string[];
+  /** Data records counted in Node, to hold DuckDB's loaded + rejected against. */
+  readonly records: number;
 }
 
 /**
@@ -37,7 +42,15 @@ export const csvFormat: FileFormat = {
         : file.path;
       const columns = parseHeader(await readFirstLine(plainPath)).map(normalizeColumnName);
       assertUsableColumns(columns);
-      prepared.push({ ...file, plainPath, columns });
+      const { dataRecords, unclosedQuote } = await countCsvRecords(plainPath, columns.length);
+      if (unclosedQuote) {
+        // DuckDB reads the rest of the file as one value and, reading several
+        // files at once, was seen to drop even that reject: the rows after it vanish.
+        throw new FileRejected(
+          `cannot be read as CSV: the quoted field opened on line ${unclosedQuote.line} (row ${unclosedQuote.record}) is never closed`,
+        );
+      }
+      prepared.push({ ...file, plainPath, columns, records: dataRecords });
       return { ok: true, columns, rejects: [] };
     });
     const groups = new Map<string, CsvFile[]>();
@@ -46,8 +59,11 @@ export const csvFormat: FileFormat = {
       groups.set(signature, [...(groups.get(signature) ?? []), file]);
     }
     const relations: string[] = [];
+    const columns = new Set<string>();
     const read = async (group: readonly CsvFile[]) => {
       relations.push(await readGroup(session, group, `staged_csv_${relations.length}`, staged));
+      // Only columns of files that were read: the typing step selects each of them.
+      for (const name of group[0]?.columns ?? []) columns.add(name);
     };
     const fail = (file: CsvFile, error: unknown) =>
       staged.set(file.fileId, { ok: false, reason: `cannot be read as CSV: ${firstLine(error)}` });
@@ -60,14 +76,18 @@ export const csvFormat: FileFormat = {
         else for (const file of group) await read([file]).catch((single) => fail(file, single));
       }
     }
-    const columns = [...new Set(prepared.flatMap((file) => file.columns))];
     const relation =
       relations.length === 0 ? null : relations.map((r) => `(${r})`).join("\nunion all by name\n");
-    return { files: staged, relation, columns };
+    return { files: staged, relation, columns: [...columns] };
   },
 };
 
-/** Reads files with one header into `table`; returns the SELECT that numbers their rows. */
+/**
+ * Reads files with one header into `table`; returns the SELECT that numbers
+ * their rows. Columns are declared under positional names (`__c0`, …) and
+ * renamed in that SELECT, so a header such as `rowid` or `file_index`
+ * cannot shadow what the numbering relies on.
+ */
 async function readGroup(
   session: SqlSession,
   group: readonly CsvFile[],
@@ -75,8 +95,11 @@ async function readGroup(
   staged: Map<number, StagedFile>,
 ): Promise<string> {
   const columns = group[0]?.columns ?? [];
-  const declared = columns.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`).join(", ");
+  const internal = (index: number) => quoteIdentifier(`__c${index}`);
+  const declared = columns.map((_, index) => `'__c${index}': 'VARCHAR'`).join(", ");
   const paths = group.map((file) => quoteLiteral(file.plainPath)).join(", ");
+  const sizes = await Promise.all(group.map(async (file) => (await stat(file.plainPath)).size));
+  const recordBytes = await readerRecordBytes(session, Math.max(0, ...sizes), maxLineBytes, 1);
   await session.run("drop table if exists reject_errors; drop table if exists reject_scans");
   await session.run(
     `create or replace temp table ${table} as
@@ -84,7 +107,7 @@ async function readGroup(
        header = true, auto_detect = false, columns = {${declared}},
        delim = ',', quote = '"', escape = '"', strict_mode = true, hive_partitioning = false,
        store_rejects = true, rejects_table = 'reject_errors', rejects_scan = 'reject_scans',
-       max_line_size = ${maxLineBytes})`,
+       max_line_size = ${recordBytes}, buffer_size = ${recordBytes})`,
   );
   const rejects = await session.all<{
     file_id: number;
@@ -95,23 +118,44 @@ async function readGroup(
   }>(
     "select file_id, line, error_type, error_message, csv_line from reject_errors order by file_id, line",
   );
+  const loaded = new Map(
+    (
+      await session.all<{ file_index: number; rows: number }>(
+        `select __file_index as file_index, count(*) as rows from ${table} group by 1`,
+      )
+    ).map((row) => [row.file_index, row.rows]),
+  );
   for (const [index, file] of group.entries()) {
+    // DuckDB reports a row once per problem (a short row: once per missing column).
+    const byLine = new Map<number, (typeof rejects)[number]>();
+    for (const row of rejects) {
+      if (row.file_id === index && !byLine.has(row.line)) byLine.set(row.line, row);
+    }
+    const accounted = (loaded.get(index) ?? 0) + byLine.size;
+    if (accounted !== file.records) {
+      staged.set(file.fileId, {
+        ok: false,
+        reason: `cannot be read as CSV: the file holds ${file.records} rows but the reader returned ${accounted} (loaded or rejected)`,
+      });
+      continue;
+    }
     staged.set(file.fileId, {
       ok: true,
       columns: file.columns,
-      rejects: rejects
-        .filter((row) => row.file_id === index)
-        .map((row) => ({
-          fileRow: row.line,
-          reason: `${row.error_type.toLowerCase()}: ${row.error_message}`,
-          rawValue: row.csv_line?.slice(0, 1000) ?? null,
-        })),
+      rejects: [...byLine.values()].map((row) => ({
+        // DuckDB counts the header as line 1; rows are numbered from the first data row.
+        fileRow: row.line - 1,
+        reason: `${row.error_type.toLowerCase()}: ${row.error_message}`,
+        rawValue: row.csv_line?.slice(0, 1000) ?? null,
+      })),
     });
   }
   // Insertion order is preserved, so each file's records are contiguous in
   // rowid order: the position in the file is rowid − the file's first rowid.
   const ids = group.map((file, index) => `(${index}, ${file.fileId})`).join(", ");
-  const select = columns.map((name) => `r.${quoteIdentifier(name)}`).join(", ");
+  const select = columns
+    .map((name, index) => `r.${internal(index)} as ${quoteIdentifier(name)}`)
+    .join(", ");
   return `select f.file_id as _file_id, r.rowid - f.first_rowid + 1 as _file_row${select ? `, ${select}` : ""}
     from ${table} r
     join (

@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
@@ -14,6 +15,10 @@ import {
   type StagingInput,
   stageEach,
 } from "./file-format.ts";
+import { readerRecordBytes } from "./reader-record-bytes.ts";
+
+/** Longest JSON line DuckDB reads back (less under a tight memory limit). */
+const maxObjectBytes = 256 * 1024 * 1024;
 
 /**
  * JSON Lines. DuckDB's read_json has no rejects table and its
@@ -25,7 +30,7 @@ import {
 export const jsonlFormat: FileFormat = {
   name: "jsonl",
   extensions: [".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"],
-  async stage(_session, files, scratchDir) {
+  async stage(session, files, scratchDir) {
     const cleanPaths: string[] = [];
     const union = new Set<string>();
     const staged = await stageEach(files, async (file): Promise<StagedFile> => {
@@ -42,8 +47,11 @@ export const jsonlFormat: FileFormat = {
       "'_file_row': 'BIGINT'",
       ...columns.map((name) => `${quoteLiteral(name)}: 'VARCHAR'`),
     ];
+    const sizes = await Promise.all(cleanPaths.map(async (path) => (await stat(path)).size));
+    // DuckDB reserves twice the maximum object size per buffer against memory_limit.
+    const objectBytes = await readerRecordBytes(session, Math.max(0, ...sizes), maxObjectBytes, 2);
     const relation = `select * from read_json([${cleanPaths.map(quoteLiteral).join(", ")}],
-      format = 'newline_delimited', hive_partitioning = false, columns = {${declared.join(", ")}}, maximum_object_size = 268435456)`;
+      format = 'newline_delimited', hive_partitioning = false, columns = {${declared.join(", ")}}, maximum_object_size = ${objectBytes})`;
     return { files: staged, relation, columns };
   },
 };
@@ -72,14 +80,26 @@ async function rewriteLines(
         rejects.push({ fileRow: lineNumber, reason: parsed, rawValue: text.slice(0, 1000) });
         continue;
       }
+      const values = new Map<string, string | null>();
+      let clash: string | undefined;
+      for (const [key, value] of Object.entries(parsed)) {
+        const name = normalizeColumnName(key);
+        if (values.has(name)) clash ??= key;
+        values.set(name, toText(value));
+      }
+      if (clash !== undefined) {
+        // Two keys naming one column (`user_id`, `User_ID`): keeping either would lose the other.
+        const reason = `key ${JSON.stringify(clash)} names the same column as another key`;
+        rejects.push({ fileRow: lineNumber, reason, rawValue: text.slice(0, 1000) });
+        continue;
+      }
       const row: Record<string, string | number | null> = {
         _file_id: file.fileId,
         _file_row: lineNumber,
       };
-      for (const [key, value] of Object.entries(parsed)) {
-        const name = normalizeColumnName(key);
+      for (const [name, value] of values) {
         columns.set(name, true);
-        row[name] = toText(value);
+        row[name] = value;
       }
       if (!output.write(`${JSON.stringify(row)}\n`)) await once(output, "drain");
     }
@@ -89,6 +109,7 @@ async function rewriteLines(
     output.end();
     await once(output, "close");
   }
+  if (lineNumber === 0) throw new FileRejected("is empty: no JSON lines");
   assertUsableColumns([...columns.keys()]);
   return { columns: [...columns.keys()], rejects };
 }

@@ -9,6 +9,7 @@ import {
   type FileFormat,
   type ReaderReject,
   reservedColumns,
+  type StagedBatch,
   type StagedFile,
 } from "./file-format.ts";
 import { rawTableName } from "./raw-tables.ts";
@@ -62,18 +63,31 @@ export async function loadBatch(
   const source = batch[0]?.source;
   const format = batch[0]?.format;
   if (!source || !format) return [];
+  let staged: StagedBatch;
   try {
-    const staged = await format.stage(
+    staged = await format.stage(
       warehouse,
       batch.map((file, fileId) => ({ fileId, path: file.localPath })),
       context.scratchDir,
     );
-    const verdicts = batch.map((_, fileId) => checkColumns(source, staged.files.get(fileId)));
     const relation =
       staged.relation ?? "select null::integer as _file_id, null::bigint as _file_row where false";
     await warehouse.run(
       `create or replace temp table ${typedTable} as ${typedSelect(source, staged.columns, `(${relation})`)}`,
     );
+  } catch (error) {
+    // A reader error the format did not foresee (DuckDB refusing a file) must
+    // fail that file, not the run: retry one by one to find it.
+    await dropStagingTables(warehouse);
+    if (batch.length > 1) {
+      const results: FileLoadResult[] = [];
+      for (const file of batch) results.push(...(await loadBatch(warehouse, [file], context)));
+      return results;
+    }
+    return recordUnreadable(warehouse, batch, source, context, error);
+  }
+  try {
+    const verdicts = batch.map((_, fileId) => checkColumns(source, staged.files.get(fileId)));
     const counts = new Map(
       (
         await warehouse.all<{ file_id: number; loaded: number; rejected: number }>(
@@ -139,12 +153,49 @@ export async function loadBatch(
     );
     return results;
   } finally {
-    const leftovers = await warehouse.all<{ table_name: string }>(
-      "select table_name from duckdb_tables() where temporary and starts_with(table_name, 'staged_')",
-    );
-    for (const { table_name } of leftovers)
-      await warehouse.run(`drop table if exists ${quoteIdentifier(table_name)}`);
+    await dropStagingTables(warehouse);
   }
+}
+
+async function dropStagingTables(warehouse: Warehouse): Promise<void> {
+  const leftovers = await warehouse.all<{ table_name: string }>(
+    "select table_name from duckdb_tables() where temporary and starts_with(table_name, 'staged_')",
+  );
+  for (const { table_name } of leftovers)
+    await warehouse.run(`drop table if exists ${quoteIdentifier(table_name)}`);
+}
+
+/** Records a single file the reader threw on as failed, with the error's first line. */
+async function recordUnreadable(
+  warehouse: Warehouse,
+  batch: readonly FileToLoad[],
+  source: SourceDefinition,
+  context: LoadContext,
+  error: unknown,
+): Promise<FileLoadResult[]> {
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = `cannot be read as ${batch[0]?.format.name}: ${message.split("\n")[0]}`;
+  const results: FileLoadResult[] = batch.map((file) => ({
+    key: file.object.key,
+    source: source.name,
+    status: "failed",
+    rowsRead: 0,
+    rowsLoaded: 0,
+    rowsRejected: 0,
+    reason,
+  }));
+  await warehouse.transaction((session) =>
+    writeBatch(session, {
+      batch,
+      source,
+      stagedColumns: [],
+      usable: [],
+      results,
+      staged: batch.map(() => ({ ok: false, reason })),
+      context,
+    }),
+  );
+  return results;
 }
 
 type Verdict = { ok: true; rejects: readonly ReaderReject[] } | { ok: false; reason: string };

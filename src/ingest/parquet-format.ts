@@ -8,6 +8,9 @@ import {
   stageEach,
 } from "./file-format.ts";
 
+/** DuckDB's name for the row position that `file_row_number = true` adds. */
+const rowNumberColumn = "file_row_number";
+
 /**
  * Parquet. Columns are matched by name and cast to VARCHAR, so that the
  * shared typing step validates them exactly like CSV values (a revenue
@@ -33,6 +36,12 @@ export const parquetFormat: FileFormat = {
       }
       const columns = described.map((row) => normalizeColumnName(row.column_name));
       assertUsableColumns(columns);
+      if (columns.includes(rowNumberColumn)) {
+        // DuckDB cannot number the rows of such a file (its binder refuses the option).
+        throw new FileRejected(
+          `column ${rowNumberColumn} cannot be loaded from Parquet: DuckDB reserves the name for row numbers`,
+        );
+      }
       const casts = described.map(
         (row, index) =>
           `cast(${quoteIdentifier(row.column_name)} as varchar) as ${quoteIdentifier(columns[index] as string)}`,

@@ -79,12 +79,18 @@ export class S3ObjectStore implements ObjectStore {
     let continuationToken: string | undefined;
     do {
       const page = await this.#send(`list s3://${this.#bucket}/${prefix}`, () =>
-        this.#client.send(
-          new ListObjectsV2Command({
-            Bucket: this.#bucket,
-            Prefix: prefix,
-            ContinuationToken: continuationToken,
-          }),
+        // The SDK retries 5xx, throttling and network errors itself, but not a
+        // page that arrived garbled (it fails to parse): that one is retried here.
+        withRetries(
+          () =>
+            this.#client.send(
+              new ListObjectsV2Command({
+                Bucket: this.#bucket,
+                Prefix: prefix,
+                ContinuationToken: continuationToken,
+              }),
+            ),
+          { attempts: this.#maxAttempts, retryable: isGarbledResponse },
         ),
       );
       for (const item of page.Contents ?? []) {
@@ -299,16 +305,28 @@ export function isTransient(error: unknown): boolean {
   if (e.name === "SlowDown" || e.name === "RequestTimeout" || e.name === "TimeoutError")
     return true;
   if (e.code && transientCodes.has(e.code)) return true;
+  if (isGarbledResponse(error)) return true;
   return /socket hang up|aborted|premature close/i.test(e.message ?? "");
+}
+
+/** A successful response whose body did not parse: damaged on the way, worth another attempt. */
+function isGarbledResponse(error: unknown): boolean {
+  const e = error as { message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode ?? 0;
+  return (
+    status >= 200 && status < 300 && /XML parse error|Deserialization error/i.test(e.message ?? "")
+  );
 }
 
 function storageError(what: string, error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e?.$metadata?.httpStatusCode;
+  // One line: the CLI's last stderr line is the reason (SDK messages can span several).
   const detail = [e?.name, status ? `HTTP ${status}` : undefined, e?.message]
     .filter(Boolean)
-    .join(" ");
+    .join(" ")
+    .replace(/\s*\n\s*/g, " ");
   return new StorageError(`${what} failed: ${detail}`, {
     cause: error,
     transient: isTransient(error),
