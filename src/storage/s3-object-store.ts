@@ -53,7 +53,9 @@ export class S3ObjectStore implements ObjectStore {
       region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? location.region,
       forcePathStyle: location.forcePathStyle,
       maxAttempts: location.maxAttempts,
-      retryMode: "adaptive",
+      // Standard: exponential backoff with jitter. Adaptive mode rate-limits
+      // every later request after one SlowDown (measured 2.1 s → 7.6 s for 40 objects).
+      retryMode: "standard",
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
       requestHandler: {

@@ -1,4 +1,11 @@
-import { BLOB, type DuckDBValue, jsToDuckDBValue, TIMESTAMP } from "@duckdb/node-api";
+import {
+  BLOB,
+  DOUBLE,
+  type DuckDBType,
+  type DuckDBValue,
+  jsToDuckDBValue,
+  TIMESTAMP,
+} from "@duckdb/node-api";
 
 /**
  * Converts a value DuckDB returned (`getRowObjectsJS`) to what the table
@@ -40,4 +47,17 @@ export function toDuckDB(value: unknown): DuckDBValue {
   if (value instanceof Date) return jsToDuckDBValue(value, TIMESTAMP);
   if (value instanceof Uint8Array) return jsToDuckDBValue(value, BLOB);
   return value as DuckDBValue;
+}
+
+/**
+ * Binding types for parameters: DOUBLE for a whole number beyond 2^53, which
+ * DuckDB would otherwise bind as BIGINT and may overflow (a diverging fit
+ * parameter, say); undefined lets DuckDB infer the rest.
+ */
+export function bindingTypes(values: readonly unknown[]): (DuckDBType | undefined)[] {
+  return values.map((value) =>
+    typeof value === "number" && Number.isInteger(value) && !Number.isSafeInteger(value)
+      ? DOUBLE
+      : undefined,
+  );
 }

@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance, type DuckDBType } from "@duckdb/node-api";
 import type { Logger } from "../log/logger.ts";
 import { DuckmartError, toError } from "../util/errors.ts";
 import { Mutex } from "../util/mutex.ts";
-import { rowFromDuckDB, toDuckDB } from "./duckdb-values.ts";
+import { bindingTypes, rowFromDuckDB, toDuckDB } from "./duckdb-values.ts";
 
 /** A row as plain JS values: BIGINT as number, TIMESTAMP and DATE as Date (see duckdb-values.ts). */
 export type Row = Record<string, unknown>;
@@ -121,7 +121,11 @@ export class Warehouse implements SqlSession {
   async #execute(sql: string, params?: Params): Promise<void> {
     this.#assertOpen();
     const started = performance.now();
-    await this.#connection.run(sql, params?.map(toDuckDB));
+    await this.#connection.run(
+      sql,
+      params?.map(toDuckDB),
+      params && (bindingTypes(params) as DuckDBType[]),
+    );
     this.#logger?.trace(
       { sql: sql.slice(0, 200), ms: Math.round(performance.now() - started) },
       "sql",
@@ -130,7 +134,11 @@ export class Warehouse implements SqlSession {
 
   async #query<T extends Row>(sql: string, params?: Params): Promise<T[]> {
     this.#assertOpen();
-    const reader = await this.#connection.runAndReadAll(sql, params?.map(toDuckDB));
+    const reader = await this.#connection.runAndReadAll(
+      sql,
+      params?.map(toDuckDB),
+      params && (bindingTypes(params) as DuckDBType[]),
+    );
     return reader.getRowObjectsJS().map((row) => rowFromDuckDB(row) as T);
   }
 
