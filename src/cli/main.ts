@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { registerDemoCommand } from "./commands/demo-command.ts";
 import { registerDocsCommand } from "./commands/docs-command.ts";
@@ -8,10 +9,17 @@ import { registerRunCommand } from "./commands/run-command.ts";
 import { registerScheduleCommand } from "./commands/schedule-command.ts";
 import { registerStatusCommand } from "./commands/status-command.ts";
 
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+
 const program = new Command("duckmart")
   .description("Scheduled ETL and customer-analytics warehouse on DuckDB")
   .option("--config <file>", "settings file (default config/duckmart.yaml, or $DUCKMART_CONFIG)")
-  .showHelpAfterError()
+  .version(version, "--version", "print the version")
+  .configureOutput({
+    // Commander's own errors end with the reason too (SPEC §5): one line, prefixed like ours.
+    outputError: (message, write) =>
+      write(`duckmart: ${message.replace(/^error: /i, "").trim()} (see duckmart --help)\n`),
+  })
   .exitOverride();
 
 registerRunCommand(program);

@@ -52,6 +52,7 @@ export async function printRunSummary(
     );
     const transformed = record.results.get("transform") !== undefined;
     const staging = transformed ? await readStagingCounts(warehouse) : [];
+    lines.push("per source, everything loaded so far:");
     lines.push(
       formatTable(
         [
@@ -99,8 +100,10 @@ export async function printRunSummary(
   const tests = record.results.get("test") as readonly DataTestResult[] | undefined;
   if (tests) {
     const failing = tests.filter((t) => t.status !== "pass");
+    // A reused result (inputs unchanged since it ran) took no time.
+    const reused = tests.filter((t) => t.seconds === 0).length;
     lines.push(
-      `data tests: ${tests.length - failing.length} passed, ${failing.length} failed or warned`,
+      `data tests: ${tests.length - failing.length} passed, ${failing.length} failed or warned${reused ? ` (${reused} reused: inputs unchanged)` : ""}`,
     );
     for (const test of failing) lines.push(`  ${test.severity} ${test.name}: ${test.message}`);
   }
@@ -138,5 +141,7 @@ export async function printRunSummary(
     lines.push(
       `analyst database (read-only): ${analystDatabasePath(settings)}  ·  npx duckmart query "select * from mart_kpi_monthly"`,
     );
+  const report = record.results.get("report") as { readonly path?: string } | undefined;
+  if (report?.path) lines.push(`run report: ${report.path}`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }

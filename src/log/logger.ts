@@ -32,7 +32,12 @@ export function createLogger(options: { level?: string; pretty?: boolean } = {})
       redact,
       transport: {
         target: "pino-pretty",
-        options: { destination: 2, colorize: true, ignore: "pid,hostname" },
+        options: {
+          destination: 2,
+          colorize: true,
+          ignore: "pid,hostname,runId,job",
+          singleLine: true,
+        },
       },
     });
   }

@@ -87,7 +87,7 @@ export async function publishRun(options: PublishOptions): Promise<PublishResult
   const { warehouse, store, runId } = options;
   const prefix = options.settings.publishPrefix;
   const layout: ParquetLayout = { ...defaultParquetLayout, ...options.layout };
-  const log = (options.logger ?? silentLogger()).child({ step: "publish", run_id: runId });
+  const log = options.logger ?? silentLogger();
   if (!runIdPattern.test(runId)) {
     throw new PublishError(
       `run id ${JSON.stringify(runId)} cannot be part of an object key: use ${runIdPattern}`,

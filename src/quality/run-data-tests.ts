@@ -63,7 +63,8 @@ export async function runDataTests(
   warehouse: Warehouse,
   options: DataTestOptions,
 ): Promise<DataTestResult[]> {
-  const logger = (options.logger ?? silentLogger()).child({ runId: options.runId, step: "test" });
+  // The caller binds run id and step (runJob does): adding them here would repeat the keys.
+  const logger = options.logger ?? silentLogger();
   const project =
     options.project ??
     (await loadProject({ sqlDir: options.sqlDir, codeModels: options.codeModels }));

@@ -64,7 +64,7 @@ export async function refreshAnalystDatabase(
   analystPath: string,
   options: AnalystRefreshOptions = {},
 ): Promise<AnalystRefreshResult> {
-  const log = (options.logger ?? silentLogger()).child({ step: "analyst-database" });
+  const log = options.logger ?? silentLogger();
   const target = resolve(analystPath);
   if (warehouse.path !== ":memory:" && resolve(warehouse.path) === target) {
     throw new DuckmartError(`the analyst database ${target} cannot be the warehouse itself`);

@@ -329,7 +329,11 @@ function storageError(what: string, error: unknown): StorageError {
     .filter(Boolean)
     .join(" ")
     .replace(/\s*\n\s*/g, " ");
-  return new StorageError(`${what} failed: ${detail}`, {
+  const hint =
+    e?.name === "CredentialsProviderError"
+      ? " (no S3 credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile, and DUCKMART_S3_ENDPOINT for a store other than AWS; `npm start` runs the self-contained demo)"
+      : "";
+  return new StorageError(`${what} failed: ${detail}${hint}`, {
     cause: error,
     transient: isTransient(error),
   });

@@ -87,10 +87,8 @@ export async function runTransforms(
   settings: Settings,
   options: TransformOptions,
 ): Promise<TransformResult> {
-  const logger = (options.logger ?? silentLogger()).child({
-    runId: options.runId,
-    step: "transform",
-  });
+  // The caller binds run id and step (runJob does): adding them here would repeat the keys.
+  const logger = options.logger ?? silentLogger();
   const project =
     options.project ??
     (await loadProject({ sqlDir: options.sqlDir, codeModels: options.codeModels }));
