@@ -18,6 +18,8 @@ const redactedPaths = [
   "credentials",
 ];
 
+const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
+
 /**
  * Creates the process logger: JSON lines on stderr, or pretty lines when
  * stderr is an interactive terminal. Results go to stdout, never here.
@@ -25,6 +27,11 @@ const redactedPaths = [
 export function createLogger(options: { level?: string; pretty?: boolean } = {}): Logger {
   const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
   const level = options.level ?? process.env.DUCKMART_LOG_LEVEL ?? "info";
+  if (!logLevels.includes(level)) {
+    throw new ConfigError(
+      `setting DUCKMART_LOG_LEVEL: ${JSON.stringify(level)} is not one of ${logLevels.join(", ")}`,
+    );
+  }
   const redact = { paths: redactedPaths, censor: "[redacted]" };
   if (pretty) {
     return pino({

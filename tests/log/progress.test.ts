@@ -30,3 +30,12 @@ describe("createProgress", () => {
     expect(written).toEqual([]);
   });
 });
+
+describe("createLogger", () => {
+  it("refuses an unknown log level naming the variable", async () => {
+    const { createLogger } = await import("../../src/log/logger.ts");
+    expect(() => createLogger({ level: "bogus", pretty: false })).toThrow(
+      /DUCKMART_LOG_LEVEL: "bogus" is not one of trace, debug/,
+    );
+  });
+});
