@@ -1,4 +1,5 @@
 import { type Logger, pino } from "pino";
+import { ConfigError } from "../util/errors.ts";
 
 export type { Logger } from "pino";
 
