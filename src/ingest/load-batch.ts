@@ -103,15 +103,7 @@ export async function loadBatch(
       const verdict = verdicts[fileId] as Verdict;
       const key = file.object.key;
       if (!verdict.ok) {
-        results.push({
-          key,
-          source: source.name,
-          status: "failed",
-          rowsRead: 0,
-          rowsLoaded: 0,
-          rowsRejected: 0,
-          reason: verdict.reason,
-        });
+        results.push(failedFile(key, source, verdict.reason));
         continue;
       }
       const rowsLoaded = counts.get(fileId)?.loaded ?? 0;
@@ -119,15 +111,7 @@ export async function loadBatch(
       const rowsRead = rowsLoaded + rowsRejected;
       if (rowsRead > 0 && rowsRejected / rowsRead > context.maxRejectRatio) {
         const reason = `${rowsRejected} of ${rowsRead} rows rejected (${((100 * rowsRejected) / rowsRead).toFixed(1)}%), more than maxRejectRatio ${context.maxRejectRatio}; first: ${await firstReject(warehouse, fileId, verdict.rejects)}`;
-        results.push({
-          key,
-          source: source.name,
-          status: "failed",
-          rowsRead: 0,
-          rowsLoaded: 0,
-          rowsRejected: 0,
-          reason,
-        });
+        results.push(failedFile(key, source, reason));
         continue;
       }
       usable.push(fileId);
@@ -175,15 +159,7 @@ async function recordUnreadable(
 ): Promise<FileLoadResult[]> {
   const message = error instanceof Error ? error.message : String(error);
   const reason = `cannot be read as ${batch[0]?.format.name}: ${message.split("\n")[0]}`;
-  const results: FileLoadResult[] = batch.map((file) => ({
-    key: file.object.key,
-    source: source.name,
-    status: "failed",
-    rowsRead: 0,
-    rowsLoaded: 0,
-    rowsRejected: 0,
-    reason,
-  }));
+  const results = batch.map((file) => failedFile(file.object.key, source, reason));
   await warehouse.transaction((session) =>
     writeBatch(session, {
       batch,
@@ -196,6 +172,19 @@ async function recordUnreadable(
     }),
   );
   return results;
+}
+
+/** A file that loads nothing: rows read stay 0, so read = loaded + rejected holds. */
+function failedFile(key: string, source: SourceDefinition, reason: string): FileLoadResult {
+  return {
+    key,
+    source: source.name,
+    status: "failed",
+    rowsRead: 0,
+    rowsLoaded: 0,
+    rowsRejected: 0,
+    reason,
+  };
 }
 
 type Verdict = { ok: true; rejects: readonly ReaderReject[] } | { ok: false; reason: string };

@@ -124,13 +124,9 @@ export function assertDataTestsPassed(results: readonly DataTestResult[]): void 
   throw new QualityError(`${failed.length} data test(s) failed: ${lines.join("; ")}`);
 }
 
-async function runOne(
-  warehouse: Warehouse,
-  runId: string,
-  test: CompiledDataTest,
-): Promise<DataTestResult> {
-  const started = performance.now();
-  const base = {
+/** What a result says of its test, whatever its outcome. */
+function resultBase(runId: string, test: CompiledDataTest) {
+  return {
     runId,
     model: test.model,
     name: test.name,
@@ -139,6 +135,15 @@ async function runOne(
     severity: test.severity,
     sql: test.sql,
   };
+}
+
+async function runOne(
+  warehouse: Warehouse,
+  runId: string,
+  test: CompiledDataTest,
+): Promise<DataTestResult> {
+  const started = performance.now();
+  const base = resultBase(runId, test);
   try {
     const [row] = await warehouse.all(test.sql);
     const { failures, message } = judge(test, row ?? {});
@@ -286,13 +291,7 @@ async function reusableResult(
   );
   if (!row) return undefined;
   return {
-    runId,
-    model: test.model,
-    name: test.name,
-    kind: test.kind,
-    ...(test.column === undefined ? {} : { column: test.column }),
-    severity: test.severity,
-    sql: test.sql,
+    ...resultBase(runId, test),
     status: row.status,
     failures: row.failures,
     message: row.message ?? "",

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { assertNoFailedFiles, type IngestSummary, ingest } from "../../ingest/ingest.ts";
 import type { JobStep } from "../job.ts";
 
@@ -12,7 +11,7 @@ export const ingestStep: JobStep = {
       warehouse: context.warehouse,
       store: context.store,
       rawPrefix: settings.rawPrefix,
-      workDir: join(settings.workDir),
+      workDir: settings.workDir,
       maxRejectRatio: settings.maxRejectRatio,
       downloadConcurrency: settings.downloadConcurrency,
       logger: context.logger,
