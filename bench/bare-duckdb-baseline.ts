@@ -2,8 +2,9 @@ import { statSync } from "node:fs";
 import { relative } from "node:path";
 import type { Settings } from "../src/config/settings.ts";
 import { ensureRawTables } from "../src/ingest/raw-tables.ts";
-import { duckdbType, sources } from "../src/ingest/sources.ts";
 import { silentLogger } from "../src/log/logger.ts";
+import { builtInSources as sources } from "../src/sources/built-in-sources.ts";
+import { duckdbType } from "../src/sources/source-declaration.ts";
 import { codeModels } from "../src/transform/code-models/index.ts";
 import { loadProject } from "../src/transform/project.ts";
 import { setSettingVariables } from "../src/transform/settings-variables.ts";
@@ -74,7 +75,7 @@ export async function runBareDuckDbBaseline(options: {
       );
       if (files.length === 0) continue;
       const columns = source.columns
-        .map((c) => `${quoteLiteral(c.name)}: '${duckdbType(c.kind).toUpperCase()}'`)
+        .map((c) => `${quoteLiteral(c.name)}: '${duckdbType(c.type).toUpperCase()}'`)
         .join(", ");
       const names = source.columns.map((c) => quoteIdentifier(c.name));
       await warehouse.run(

@@ -13,7 +13,6 @@ export type { GenerateOptions, GenerationSummary } from "./generate/generate-exp
 export { defaultGenerateOptions, generateExports } from "./generate/generate-exports.ts";
 export type { IngestSummary } from "./ingest/ingest.ts";
 export { ingest } from "./ingest/ingest.ts";
-export { sources } from "./ingest/sources.ts";
 export type { PublishedFile, PublishedMart, PublishManifest } from "./publish/manifest.ts";
 export { parseManifest } from "./publish/manifest.ts";
 export { publishRun } from "./publish/publish-run.ts";
@@ -27,6 +26,8 @@ export {
 export type { JobDefinition, JobStep, RunContext } from "./run/job.ts";
 export { analystDatabasePath, refreshAnalystDatabase } from "./serve/analyst-database.ts";
 export { queryCommand } from "./serve/query-command.ts";
+export { builtInSources } from "./sources/built-in-sources.ts";
+export { resolveSources } from "./sources/resolve-sources.ts";
 export type { ObjectInfo, ObjectStore } from "./storage/object-store.ts";
 export { S3ObjectStore } from "./storage/s3-object-store.ts";
 export * from "./util/errors.ts";

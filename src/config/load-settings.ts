@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { resolveSources } from "../sources/resolve-sources.ts";
 import { ConfigError } from "../util/errors.ts";
 import { environmentVariableFor, type Settings, settingNames, settingsSchema } from "./settings.ts";
 
@@ -47,6 +48,8 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
 
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, origin));
+  // A mapping that cannot work stops the run here, naming the setting (SPEC §1.1).
+  resolveSources(parsed.data.sources, parsed.data.rawPrefix);
   return Object.freeze(parsed.data);
 }
 
@@ -77,7 +80,7 @@ function describeIssues(error: z.ZodError, origin: ReadonlyMap<string, string>):
     }
     const name = String(issue.path[0] ?? "");
     const where = origin.get(name) ?? `default of ${name}`;
-    return `setting ${name} (${where}): ${issue.message}`;
+    return `setting ${issue.path.join(".")} (${where}): ${issue.message}`;
   });
   return `invalid settings: ${lines.join("; ")}`;
 }

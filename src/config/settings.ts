@@ -1,16 +1,6 @@
 import cron from "node-cron";
 import { z } from "zod";
-
-const s3Prefix = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9._=-]+(\/[A-Za-z0-9._=-]+)*$/,
-    "a key prefix of letters, digits, . _ = - separated by /",
-  )
-  .refine(
-    (value) => !value.split("/").some((part) => part === "." || part === ".."),
-    "no . or .. parts",
-  );
+import { s3Prefix, sourcesSettingSchema } from "../sources/source-settings.ts";
 
 const cronExpression = z
   .string()
@@ -30,6 +20,17 @@ const flagSetting = () =>
       .enum(["true", "false", "1", "0"], { error: "true or false" })
       .transform((v) => v === "true" || v === "1"),
   ]);
+
+/** A structured setting: a YAML mapping or list, or JSON text from the environment. */
+const structuredSetting = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }, schema);
 
 const memoryAmount = z
   .string()
@@ -79,6 +80,8 @@ export const settingsSchema = z
       .refine(isTimeZone, "an IANA time zone such as UTC or Europe/Moscow")
       .default("UTC"),
     dailySchedule: cronExpression.default("0 3 * * *"),
+    /** Per-source export mappings and user-defined sources (SPEC §1.1). */
+    sources: structuredSetting(sourcesSettingSchema).default({}),
     ingestSchedule: cronExpression.default("0 * * * *"),
   })
   .strict();

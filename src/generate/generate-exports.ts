@@ -1,4 +1,4 @@
-import type { SourceName } from "../ingest/sources.ts";
+import type { SourceName } from "../sources/built-in-sources.ts";
 import { ConfigError } from "../util/errors.ts";
 import type { BgNbdParameters } from "./bgnbd-process.ts";
 import { Calendar } from "./calendar.ts";

@@ -3,8 +3,9 @@ import { stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
+import type { CsvDialect } from "../sources/source-settings.ts";
 import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
-import { countCsvRecords } from "./csv-records.ts";
+import { type CsvDelimiters, countCsvRecords } from "./csv-records.ts";
 import {
   assertUsableColumns,
   type FileFormat,
@@ -34,15 +35,15 @@ interface CsvFile extends StagingInput {
 export const csvFormat: FileFormat = {
   name: "csv",
   extensions: [".csv", ".csv.gz"],
-  async stage(session, files, scratchDir) {
+  async stage(session, files, { scratchDir, csv }) {
     const prepared: CsvFile[] = [];
     const staged = await stageEach(files, async (file): Promise<StagedFile> => {
       const plainPath = file.path.endsWith(".gz")
         ? await gunzipFile(file.path, scratchDir)
         : file.path;
-      const columns = parseHeader(await readFirstLine(plainPath)).map(normalizeColumnName);
+      const columns = parseHeader(await readFirstLine(plainPath), csv).map(normalizeColumnName);
       assertUsableColumns(columns);
-      const { dataRecords, unclosedQuote } = await countCsvRecords(plainPath, columns.length);
+      const { dataRecords, unclosedQuote } = await countCsvRecords(plainPath, columns.length, csv);
       if (unclosedQuote) {
         // DuckDB reads the rest of the file as one value and, reading several
         // files at once, was seen to drop even that reject: the rows after it vanish.
@@ -61,7 +62,9 @@ export const csvFormat: FileFormat = {
     const relations: string[] = [];
     const columns = new Set<string>();
     const read = async (group: readonly CsvFile[]) => {
-      relations.push(await readGroup(session, group, `staged_csv_${relations.length}`, staged));
+      relations.push(
+        await readGroup(session, group, `staged_csv_${relations.length}`, staged, csv),
+      );
       // Only columns of files that were read: the typing step selects each of them.
       for (const name of group[0]?.columns ?? []) columns.add(name);
     };
@@ -93,6 +96,7 @@ async function readGroup(
   group: readonly CsvFile[],
   table: string,
   staged: Map<number, StagedFile>,
+  csv: CsvDialect,
 ): Promise<string> {
   const columns = group[0]?.columns ?? [];
   const internal = (index: number) => quoteIdentifier(`__c${index}`);
@@ -105,18 +109,20 @@ async function readGroup(
     `create or replace temp table ${table} as
      select *, file_index as __file_index from read_csv([${paths}],
        header = true, auto_detect = false, columns = {${declared}},
-       delim = ',', quote = '"', escape = '"', strict_mode = true, hive_partitioning = false,
+       delim = ${quoteLiteral(csv.delimiter)}, quote = ${quoteLiteral(csv.quote)}, escape = ${quoteLiteral(csv.quote)},
+       strict_mode = true, hive_partitioning = false,
        store_rejects = true, rejects_table = 'reject_errors', rejects_scan = 'reject_scans',
        max_line_size = ${recordBytes}, buffer_size = ${recordBytes})`,
   );
   const rejects = await session.all<{
     file_id: number;
     line: number;
+    line_byte_position: number;
     error_type: string;
     error_message: string;
     csv_line: string | null;
   }>(
-    "select file_id, line, error_type, error_message, csv_line from reject_errors order by file_id, line",
+    "select file_id, line, line_byte_position, error_type, error_message, csv_line from reject_errors order by file_id, line",
   );
   const loaded = new Map(
     (
@@ -125,6 +131,7 @@ async function readGroup(
       )
     ).map((row) => [row.file_index, row.rows]),
   );
+  const shifts: string[] = [];
   for (const [index, file] of group.entries()) {
     // DuckDB reports a row once per problem (a short row: once per missing column).
     const byLine = new Map<number, (typeof rejects)[number]>();
@@ -139,12 +146,35 @@ async function readGroup(
       });
       continue;
     }
+    const rejected = [...byLine.values()];
+    // The record number comes from where the record starts, counted in Node:
+    // DuckDB's line numbers were seen to drift after a malformed record.
+    const { recordsAt } =
+      rejected.length === 0
+        ? { recordsAt: [] }
+        : await countCsvRecords(
+            file.plainPath,
+            file.columns.length,
+            csv,
+            rejected.map((row) => Number(row.line_byte_position) - 1),
+          );
+    const numbers = [...new Set(recordsAt)].sort((a, b) => a - b);
+    if (numbers.length !== rejected.length || numbers.some((n) => n < 1 || n > file.records)) {
+      staged.set(file.fileId, {
+        ok: false,
+        reason: `cannot be read as CSV: the reader's ${rejected.length} rejected records could not be placed in the file`,
+      });
+      continue;
+    }
+    // Loaded row i is record i + (rejected records before it): the j-th reject
+    // (1-based) at record r shifts every loaded row after index r − j by j.
+    for (const [j, record] of numbers.entries())
+      shifts.push(`(${index}, ${record - (j + 1)}, ${j + 1})`);
     staged.set(file.fileId, {
       ok: true,
       columns: file.columns,
-      rejects: [...byLine.values()].map((row) => ({
-        // DuckDB counts the header as line 1; rows are numbered from the first data row.
-        fileRow: row.line - 1,
+      rejects: rejected.map((row, j) => ({
+        fileRow: recordsAt[j] as number,
         reason: `${row.error_type.toLowerCase()}: ${row.error_message}`,
         rawValue: row.csv_line?.slice(0, 1000) ?? null,
       })),
@@ -156,13 +186,23 @@ async function readGroup(
   const select = columns
     .map((name, index) => `r.${internal(index)} as ${quoteIdentifier(name)}`)
     .join(", ");
-  return `select f.file_id as _file_id, r.rowid - f.first_rowid + 1 as _file_row${select ? `, ${select}` : ""}
+  const numbered = `select f.file_id as _file_id, r.__file_index, r.rowid - f.first_rowid + 1 as __loaded_row${select ? `, ${select}` : ""}
     from ${table} r
     join (
       select ids.file_id, firsts.__file_index, firsts.first_rowid
       from (select __file_index, min(rowid) as first_rowid from ${table} group by __file_index) firsts
       join (values ${ids}) as ids(file_index, file_id) on ids.file_index = firsts.__file_index
     ) f using (__file_index)`;
+  const names = ["_file_id", ...columns.map(quoteIdentifier)].join(", ");
+  if (shifts.length === 0) return `select ${names}, __loaded_row as _file_row from (${numbered})`;
+  // Equal thresholds (consecutive rejected records): the largest shift wins.
+  return `select n._file_id, n.__loaded_row + coalesce(s.shift, 0) as _file_row${columns.length ? `, ${columns.map((c) => `n.${quoteIdentifier(c)}`).join(", ")}` : ""}
+    from (${numbered}) n
+    asof left join (
+      select file_index, threshold, max(shift) as shift
+      from (values ${shifts.join(", ")}) as t(file_index, threshold, shift)
+      group by all
+    ) s on n.__file_index = s.file_index and n.__loaded_row > s.threshold`;
 }
 
 /**
@@ -201,20 +241,23 @@ async function readFirstLine(path: string): Promise<string> {
 }
 
 /** Splits one CSV record (no embedded line breaks in header names). */
-export function parseHeader(line: string): string[] {
+export function parseHeader(
+  line: string,
+  csv: CsvDelimiters = { delimiter: ",", quote: '"' },
+): string[] {
   const fields: string[] = [];
   let field = "";
   let quoted = false;
   for (let i = 0; i < line.length; i += 1) {
     const char = line[i];
     if (quoted) {
-      if (char === '"' && line[i + 1] === '"') {
-        field += '"';
+      if (char === csv.quote && line[i + 1] === csv.quote) {
+        field += csv.quote;
         i += 1;
-      } else if (char === '"') quoted = false;
+      } else if (char === csv.quote) quoted = false;
       else field += char;
-    } else if (char === '"') quoted = true;
-    else if (char === ",") {
+    } else if (char === csv.quote) quoted = true;
+    else if (char === csv.delimiter) {
       fields.push(field);
       field = "";
     } else field += char;

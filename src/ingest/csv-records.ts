@@ -6,10 +6,19 @@ export interface CsvRecordCount {
   readonly dataRecords: number;
   /** Set when a quoted field is still open at the end of the file: where it opened. */
   readonly unclosedQuote?: { readonly line: number; readonly record: number };
+  /**
+   * For each byte offset asked for, the number of the first data record
+   * starting at or after it (1-based; `dataRecords + 1` past the last).
+   */
+  readonly recordsAt: readonly number[];
 }
 
-const quote = 0x22;
-const comma = 0x2c;
+/** The two characters that delimit CSV records, as one byte each. */
+export interface CsvDelimiters {
+  readonly delimiter: string;
+  readonly quote: string;
+}
+
 const lf = 0x0a;
 const cr = 0x0d;
 
@@ -25,7 +34,17 @@ const cr = 0x0d;
  * @example
  * const { dataRecords, unclosedQuote } = await countCsvRecords("orders.csv", 6);
  */
-export async function countCsvRecords(path: string, columns: number): Promise<CsvRecordCount> {
+export async function countCsvRecords(
+  path: string,
+  columns: number,
+  delimiters: CsvDelimiters = { delimiter: ",", quote: '"' },
+  offsets: readonly number[] = [],
+): Promise<CsvRecordCount> {
+  const quote = delimiters.quote.charCodeAt(0);
+  const comma = delimiters.delimiter.charCodeAt(0);
+  const sortedOffsets = [...offsets].sort((a, b) => a - b);
+  const recordsAtOffset = new Map<number, number>();
+  let nextOffset = 0;
   const countBlank = columns === 1;
   let records = 0;
   let line = 1;
@@ -36,10 +55,27 @@ export async function countCsvRecords(path: string, columns: number): Promise<Cs
   let previousCr = false;
   let quoteLine = 0;
   let quoteRecord = 0;
+  let chunkStart = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
     const bytes = chunk as Buffer;
     for (let i = 0; i < bytes.length; i += 1) {
       const byte = bytes[i] as number;
+      if (
+        !inQuotes &&
+        !hasContent &&
+        nextOffset < sortedOffsets.length &&
+        byte !== lf &&
+        byte !== cr
+      ) {
+        // A record starts here: data record number `records` (the header is record 0).
+        while (
+          nextOffset < sortedOffsets.length &&
+          (sortedOffsets[nextOffset] as number) <= chunkStart + i
+        ) {
+          recordsAtOffset.set(sortedOffsets[nextOffset] as number, records);
+          nextOffset += 1;
+        }
+      }
       if (inQuotes) {
         if (byte === quote) {
           inQuotes = false;
@@ -77,9 +113,12 @@ export async function countCsvRecords(path: string, columns: number): Promise<Cs
         justClosed = false;
       }
     }
+    chunkStart += bytes.length;
   }
   if (hasContent) records += 1;
   const dataRecords = Math.max(0, records - 1);
-  if (inQuotes) return { dataRecords, unclosedQuote: { line: quoteLine, record: quoteRecord - 1 } };
-  return { dataRecords };
+  const recordsAt = offsets.map((offset) => recordsAtOffset.get(offset) ?? dataRecords + 1);
+  if (inQuotes)
+    return { dataRecords, recordsAt, unclosedQuote: { line: quoteLine, record: quoteRecord - 1 } };
+  return { dataRecords, recordsAt };
 }

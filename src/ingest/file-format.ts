@@ -1,4 +1,7 @@
+import type { CsvDialect } from "../sources/source-settings.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
+
+export { normalizeColumnName } from "../sources/resolve-sources.ts";
 
 /** A row the reader could not parse, before typing. */
 export interface ReaderReject {
@@ -28,13 +31,21 @@ export type StagedFile =
 export interface StagedBatch {
   readonly files: ReadonlyMap<number, StagedFile>;
   /**
-   * A SELECT yielding `_file_id`, `_file_row` (position of the row in its
-   * file) and one VARCHAR column per file column, mapped by name; null when
+   * A SELECT yielding `_file_id`, `_file_row` (number of the record in
+   * its file, 1-based, header and blank lines not counted, rejected records counted) and one VARCHAR column per file column, mapped by name; null when
    * no file has rows to offer.
    */
   readonly relation: string | null;
   /** Names of the text columns of the relation. */
   readonly columns: readonly string[];
+}
+
+/** What a format needs besides the files. */
+export interface StagingOptions {
+  /** Where decompressed or cleaned copies go. */
+  readonly scratchDir: string;
+  /** The source's CSV dialect (other formats ignore it). */
+  readonly csv: CsvDialect;
 }
 
 /**
@@ -49,17 +60,12 @@ export interface FileFormat {
   stage(
     session: SqlSession,
     files: readonly StagingInput[],
-    scratchDir: string,
+    options: StagingOptions,
   ): Promise<StagedBatch>;
 }
 
 /** The whole file is unusable; the message is one line for the operator. */
 export class FileRejected extends Error {}
-
-/** Header names compare trimmed and case-insensitively. */
-export function normalizeColumnName(name: string): string {
-  return name.trim().toLowerCase();
-}
 
 /** Names the loader adds itself; a file may not bring them. */
 export const reservedColumns: ReadonlySet<string> = new Set([

@@ -2,6 +2,7 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../log/logger.ts";
 import { createProgress } from "../log/progress.ts";
+import type { ResolvedSource } from "../sources/resolve-sources.ts";
 import type { ObjectInfo, ObjectStore } from "../storage/object-store.ts";
 import { localPathForKey } from "../storage/safe-path.ts";
 import { ConcurrencyLimit } from "../util/concurrency-limit.ts";
@@ -11,14 +12,14 @@ import type { FileFormat } from "./file-format.ts";
 import { formatForKey } from "./formats.ts";
 import { type FileLoadResult, type FileToLoad, loadBatch } from "./load-batch.ts";
 import { ensureRawTables } from "./raw-tables.ts";
-import { type SourceDefinition, sources } from "./sources.ts";
 
 /** What ingest needs from the outside. */
 export interface IngestContext {
   readonly runId: string;
   readonly warehouse: Warehouse;
   readonly store: ObjectStore;
-  readonly rawPrefix: string;
+  /** Every source with its prefix and mapping, built-in ones first. */
+  readonly sources: readonly ResolvedSource[];
   readonly workDir: string;
   readonly maxRejectRatio: number;
   readonly downloadConcurrency: number;
@@ -51,14 +52,17 @@ export interface IngestSummary {
 }
 
 /**
- * Loads every new or changed object under `{rawPrefix}/{source}/` into its
+ * Loads every new or changed object under each source's prefix into its
  * raw table. Downloads run ahead of the loader with bounded concurrency;
  * loading is serial because DuckDB has one writer. A file that fails as a
  * whole is recorded and the others still load (see `assertNoFailedFiles`).
  */
 export async function ingest(context: IngestContext): Promise<IngestSummary> {
   const wallStart = performance.now();
-  await ensureRawTables(context.warehouse);
+  await ensureRawTables(
+    context.warehouse,
+    context.sources.map((source) => source.declaration),
+  );
   const listStart = performance.now();
   const plan = await planLoads(context);
   const listSeconds = (performance.now() - listStart) / 1000;
@@ -143,7 +147,7 @@ export async function ingest(context: IngestContext): Promise<IngestSummary> {
     filesUnchanged: plan.unchanged,
     filesSkipped: plan.skipped,
     files,
-    sources: sources.map((source) => totalsFor(source.name, files)),
+    sources: context.sources.map((source) => totalsFor(source.declaration.name, files)),
     bytes: plan.toLoad.reduce((sum, item) => sum + item.object.size, 0),
     seconds: {
       list: listSeconds,
@@ -169,7 +173,7 @@ export function assertNoFailedFiles(summary: IngestSummary): void {
 
 interface PlannedLoad {
   readonly object: ObjectInfo;
-  readonly source: SourceDefinition;
+  readonly source: ResolvedSource;
   readonly format: FileFormat;
   readonly replaces: boolean;
 }
@@ -222,8 +226,8 @@ async function planLoads(context: IngestContext) {
   let listed = 0;
   let unchanged = 0;
   let skippedCount = 0;
-  for (const source of sources) {
-    for await (const object of context.store.list(`${context.rawPrefix}/${source.name}/`)) {
+  for (const source of context.sources) {
+    for await (const object of context.store.list(`${source.prefix}/`)) {
       const format = formatForKey(object.key);
       if (!format) continue;
       listed += 1;

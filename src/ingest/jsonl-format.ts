@@ -30,7 +30,7 @@ const maxObjectBytes = 256 * 1024 * 1024;
 export const jsonlFormat: FileFormat = {
   name: "jsonl",
   extensions: [".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"],
-  async stage(session, files, scratchDir) {
+  async stage(session, files, { scratchDir }) {
     const cleanPaths: string[] = [];
     const union = new Set<string>();
     const staged = await stageEach(files, async (file): Promise<StagedFile> => {
@@ -69,15 +69,18 @@ async function rewriteLines(
   const columns = new Map<string, true>();
   const rejects: ReaderReject[] = [];
   let lineNumber = 0;
+  // SPEC §1.1: records are numbered without blank lines, rejected ones included.
+  let recordNumber = 0;
   try {
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
     for await (const line of lines) {
       lineNumber += 1;
       const text = lineNumber === 1 ? line.replace(/^\uFEFF/, "") : line;
       if (text.trim() === "") continue;
+      recordNumber += 1;
       const parsed = parseLine(text);
       if (typeof parsed === "string") {
-        rejects.push({ fileRow: lineNumber, reason: parsed, rawValue: text.slice(0, 1000) });
+        rejects.push({ fileRow: recordNumber, reason: parsed, rawValue: text.slice(0, 1000) });
         continue;
       }
       const values = new Map<string, string | null>();
@@ -90,12 +93,12 @@ async function rewriteLines(
       if (clash !== undefined) {
         // Two keys naming one column (`user_id`, `User_ID`): keeping either would lose the other.
         const reason = `key ${JSON.stringify(clash)} names the same column as another key`;
-        rejects.push({ fileRow: lineNumber, reason, rawValue: text.slice(0, 1000) });
+        rejects.push({ fileRow: recordNumber, reason, rawValue: text.slice(0, 1000) });
         continue;
       }
       const row: Record<string, string | number | null> = {
         _file_id: file.fileId,
-        _file_row: lineNumber,
+        _file_row: recordNumber,
       };
       for (const [name, value] of values) {
         columns.set(name, true);

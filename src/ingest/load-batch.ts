@@ -1,3 +1,4 @@
+import type { ResolvedSource } from "../sources/resolve-sources.ts";
 import type { ObjectInfo } from "../storage/object-store.ts";
 import {
   quoteIdentifier,
@@ -13,13 +14,12 @@ import {
   type StagedFile,
 } from "./file-format.ts";
 import { rawTableName } from "./raw-tables.ts";
-import type { SourceDefinition } from "./sources.ts";
-import { typedSelect } from "./typing.ts";
+import { extraColumns, typedSelect } from "./typing.ts";
 
 /** One downloaded object, ready to load. */
 export interface FileToLoad {
   readonly object: ObjectInfo;
-  readonly source: SourceDefinition;
+  readonly source: ResolvedSource;
   readonly format: FileFormat;
   readonly localPath: string;
   /** The key was loaded before with another ETag: its old rows go. */
@@ -68,12 +68,12 @@ export async function loadBatch(
     staged = await format.stage(
       warehouse,
       batch.map((file, fileId) => ({ fileId, path: file.localPath })),
-      context.scratchDir,
+      { scratchDir: context.scratchDir, csv: source.csv },
     );
     const relation =
       staged.relation ?? "select null::integer as _file_id, null::bigint as _file_row where false";
     await warehouse.run(
-      `create or replace temp table ${typedTable} as ${typedSelect(source, staged.columns, `(${relation})`)}`,
+      `create or replace temp table ${typedTable} as ${typedSelect(source, staged.columns, withFileKeys(relation, batch))}`,
     );
   } catch (error) {
     // A reader error the format did not foresee (DuckDB refusing a file) must
@@ -117,7 +117,7 @@ export async function loadBatch(
       usable.push(fileId);
       results.push({
         key,
-        source: source.name,
+        source: source.declaration.name,
         status: "loaded",
         rowsRead,
         rowsLoaded,
@@ -141,6 +141,14 @@ export async function loadBatch(
   }
 }
 
+/** The staged rows with the object key of their file, which generated row keys are made of. */
+function withFileKeys(relation: string, batch: readonly FileToLoad[]): string {
+  const keys = batch
+    .map((file, fileId) => `(${fileId}, ${quoteLiteral(file.object.key)})`)
+    .join(", ");
+  return `(select staged.*, keys._file_key from (${relation}) staged join (values ${keys}) as keys(_file_id, _file_key) using (_file_id))`;
+}
+
 async function dropStagingTables(warehouse: Warehouse): Promise<void> {
   const leftovers = await warehouse.all<{ table_name: string }>(
     "select table_name from duckdb_tables() where temporary and starts_with(table_name, 'staged_')",
@@ -153,7 +161,7 @@ async function dropStagingTables(warehouse: Warehouse): Promise<void> {
 async function recordUnreadable(
   warehouse: Warehouse,
   batch: readonly FileToLoad[],
-  source: SourceDefinition,
+  source: ResolvedSource,
   context: LoadContext,
   error: unknown,
 ): Promise<FileLoadResult[]> {
@@ -175,10 +183,10 @@ async function recordUnreadable(
 }
 
 /** A file that loads nothing: rows read stay 0, so read = loaded + rejected holds. */
-function failedFile(key: string, source: SourceDefinition, reason: string): FileLoadResult {
+function failedFile(key: string, source: ResolvedSource, reason: string): FileLoadResult {
   return {
     key,
-    source: source.name,
+    source: source.declaration.name,
     status: "failed",
     rowsRead: 0,
     rowsLoaded: 0,
@@ -189,12 +197,21 @@ function failedFile(key: string, source: SourceDefinition, reason: string): File
 
 type Verdict = { ok: true; rejects: readonly ReaderReject[] } | { ok: false; reason: string };
 
-function checkColumns(source: SourceDefinition, staged: StagedFile | undefined): Verdict {
+function checkColumns(source: ResolvedSource, staged: StagedFile | undefined): Verdict {
   if (!staged) return { ok: false, reason: "was not read" };
   if (!staged.ok) return staged;
-  const missing = source.columns
-    .filter((c) => c.required && !staged.columns.includes(c.name))
-    .map((c) => c.name);
+  const missing = source.mappings
+    .filter(
+      (m) =>
+        m.column.required &&
+        m.feed.kind === "column" &&
+        !staged.columns.includes(m.feed.exportColumn),
+    )
+    .map((m) =>
+      m.feed.kind === "column" && m.feed.exportColumn !== m.column.name
+        ? `${m.column.name} (export column "${m.feed.exportColumn}", ${m.setting})`
+        : m.column.name,
+    );
   if (missing.length > 0) {
     return {
       ok: false,
@@ -211,7 +228,7 @@ async function writeBatch(
   session: SqlSession,
   input: {
     readonly batch: readonly FileToLoad[];
-    readonly source: SourceDefinition;
+    readonly source: ResolvedSource;
     readonly stagedColumns: readonly string[];
     readonly usable: readonly number[];
     readonly results: readonly FileLoadResult[];
@@ -228,9 +245,7 @@ async function writeBatch(
     )
     .join(", ")}) as f(file_id, file_key, file_modified)`;
   if (usable.length > 0) {
-    const extras = input.stagedColumns.filter(
-      (name) => !source.columns.some((c) => c.name === name),
-    );
+    const extras = extraColumns(source, input.stagedColumns);
     for (const extra of extras) {
       await session.run(
         `alter table ${table} add column if not exists ${quoteIdentifier(extra)} varchar`,
@@ -242,7 +257,7 @@ async function writeBatch(
         `delete from ${table} where _file_key in (${replaced.map((id) => quoteLiteral(batch[id]?.object.key ?? "")).join(", ")})`,
       );
     }
-    const dataColumns = [...source.columns.map((c) => c.name), ...extras]
+    const dataColumns = [...source.mappings.map((m) => m.column.name), ...extras]
       .map(quoteIdentifier)
       .join(", ");
     const usableList = usable.join(", ");
@@ -258,7 +273,7 @@ async function writeBatch(
        select $1, $2, f.file_key, t._file_row, t._reject_column, t._reject_column || ': ' || t._reject_reason, t._reject_value
        from ${typedTable} t join ${files} on f.file_id = t._file_id
        where t._reject_column is not null and t._file_id in (${usableList})`,
-      [context.runId, source.name],
+      [context.runId, source.declaration.name],
     );
     for (const fileId of usable) {
       const verdict = input.staged[fileId];
@@ -266,7 +281,7 @@ async function writeBatch(
         await insertReaderRejects(
           session,
           context.runId,
-          source.name,
+          source.declaration.name,
           batch[fileId]?.object.key ?? "",
           verdict.rejects,
         );
@@ -278,7 +293,7 @@ async function writeBatch(
     const result = results[fileId] as FileLoadResult;
     return `(${[
       quoteLiteral(file.object.key),
-      quoteLiteral(source.name),
+      quoteLiteral(source.declaration.name),
       quoteLiteral(file.format.name),
       quoteLiteral(file.object.etag),
       file.object.size,
@@ -298,7 +313,7 @@ async function writeBatch(
     return `(${[
       quoteLiteral(context.runId),
       quoteLiteral(file.object.key),
-      quoteLiteral(source.name),
+      quoteLiteral(source.declaration.name),
       quoteLiteral(file.object.etag),
       file.object.size,
       quoteLiteral(result.status),

@@ -1,9 +1,15 @@
+import { builtInSources } from "../sources/built-in-sources.ts";
+import type { ResolvedSource } from "../sources/resolve-sources.ts";
+import {
+  duckdbType,
+  lineageColumns,
+  type SourceDeclaration,
+} from "../sources/source-declaration.ts";
 import { quoteIdentifier, type SqlSession } from "../warehouse/warehouse.ts";
-import { duckdbType, lineageColumns, type SourceDefinition, sources } from "./sources.ts";
 
 /** `raw.orders` for the orders source. */
-export function rawTableName(source: SourceDefinition): string {
-  return `raw.${quoteIdentifier(source.name)}`;
+export function rawTableName(source: ResolvedSource): string {
+  return `raw.${quoteIdentifier(source.declaration.name)}`;
 }
 
 /**
@@ -11,13 +17,18 @@ export function rawTableName(source: SourceDefinition): string {
  * declared columns typed, then the lineage columns. Extra columns that
  * files bring are added later as VARCHAR.
  */
-export async function ensureRawTables(session: SqlSession): Promise<void> {
+export async function ensureRawTables(
+  session: SqlSession,
+  sources: readonly SourceDeclaration[] = builtInSources,
+): Promise<void> {
   await session.run("create schema if not exists raw");
   for (const source of sources) {
     const columns = [
-      ...source.columns.map((c) => `${quoteIdentifier(c.name)} ${duckdbType(c.kind)}`),
+      ...source.columns.map((c) => `${quoteIdentifier(c.name)} ${duckdbType(c.type)}`),
       ...lineageColumns.map((c) => `${c.name} ${c.type}`),
     ];
-    await session.run(`create table if not exists ${rawTableName(source)} (${columns.join(", ")})`);
+    await session.run(
+      `create table if not exists raw.${quoteIdentifier(source.name)} (${columns.join(", ")})`,
+    );
   }
 }

@@ -1,5 +1,7 @@
+import type { ColumnMapping, ResolvedSource } from "../sources/resolve-sources.ts";
+import { type ColumnType, duckdbType } from "../sources/source-declaration.ts";
+import type { CsvDialect } from "../sources/source-settings.ts";
 import { quoteIdentifier, quoteLiteral } from "../warehouse/warehouse.ts";
-import type { ColumnKind, SourceDefinition } from "./sources.ts";
 
 /** How one kind is typed: the cast of the text, and why a value is invalid. */
 interface KindTyping {
@@ -9,7 +11,7 @@ interface KindTyping {
   readonly reason: string;
 }
 
-const typings: Record<Exclude<ColumnKind, "text">, KindTyping> = {
+const typings: Record<Exclude<ColumnType, "text">, KindTyping> = {
   // SPEC §1: ISO 8601 local time, no zone; DuckDB's cast would accept (and convert) an offset.
   timestamp: {
     cast: (text) => `try_cast(replace(${text}, 'T', ' ') as timestamp)`,
@@ -36,54 +38,94 @@ const typings: Record<Exclude<ColumnKind, "text">, KindTyping> = {
   },
 };
 
+/** Text of a contract column before typing, from its feed. */
+function feedText(mapping: ColumnMapping, present: ReadonlySet<string>): string | null {
+  const feed = mapping.feed;
+  switch (feed.kind) {
+    case "column":
+      return present.has(feed.exportColumn)
+        ? `nullif(${quoteIdentifier(feed.exportColumn)}, '')`
+        : null;
+    case "sql":
+      return `nullif(cast((${feed.sql}) as varchar), '')`;
+    case "value":
+      return quoteLiteral(feed.value);
+    case "row_key":
+      // SPEC §1.1: the object's key and the record's number, padded so ids sort in file order.
+      return "_file_key || ':' || lpad(_file_row::varchar, 10, '0')";
+  }
+}
+
+/** How a mapped column is typed: a declared format or decimal comma changes the cast. */
+function typingFor(mapping: ColumnMapping, csv: CsvDialect): KindTyping | undefined {
+  const type = mapping.column.type;
+  if (type === "text") return undefined;
+  const format = mapping.format;
+  if (format !== undefined && (type === "timestamp" || type === "date")) {
+    return {
+      cast: (text) =>
+        `try_strptime(${text}, ${quoteLiteral(format)})${type === "date" ? "::date" : ""}`,
+      reason: `does not match format ${format}`,
+    };
+  }
+  const typing = typings[type];
+  if (type === "double" && csv.decimal === ",") {
+    return { ...typing, cast: (text) => typing.cast(`replace(${text}, ',', '.')`) };
+  }
+  return typing;
+}
+
 /**
- * The SELECT over a staging table that types every declared column of
- * `source` (absent ones are NULL), keeps other columns as text, and sets
- * `_reject_column`, `_reject_reason` and `_reject_value` on a row whose
- * first invalid column (in the source's order) makes it a reject.
+ * The SELECT over a staging table that feeds every contract column of
+ * `source` from its mapping (absent export columns give NULL), types it,
+ * keeps unmapped export columns as text, and sets `_reject_column`,
+ * `_reject_reason` and `_reject_value` on a row whose first invalid column
+ * (in the source's order) makes it a reject. `stagedTable` yields
+ * `_file_id`, `_file_key`, `_file_row` and the export's text columns.
  */
 export function typedSelect(
-  source: SourceDefinition,
+  source: ResolvedSource,
   stagedColumns: readonly string[],
   stagedTable: string,
 ): string {
   const present = new Set(stagedColumns);
-  const declared = new Set(source.columns.map((c) => c.name));
   const typedColumns: string[] = ["_file_id", "_file_row"];
   const checks: { column: string; text: string; typed: string; invalid: string; reason: string }[] =
     [];
-  for (const column of source.columns) {
+  for (const mapping of source.mappings) {
+    const column = mapping.column;
     const name = quoteIdentifier(column.name);
-    if (!present.has(column.name)) {
-      typedColumns.push(`null::${column.kind === "text" ? "varchar" : column.kind} as ${name}`);
+    const text = feedText(mapping, present);
+    if (text === null) {
+      typedColumns.push(`null::${duckdbType(column.type)} as ${name}`);
       continue;
     }
-    if (column.kind === "text") {
-      typedColumns.push(`nullif(${name}, '') as ${name}`);
+    const typing = typingFor(mapping, source.csv);
+    if (typing === undefined) {
+      typedColumns.push(`${text} as ${name}`);
       continue;
     }
-    const typing = typings[column.kind];
-    const text = quoteIdentifier(`__text_${checks.length}`);
+    const textAlias = quoteIdentifier(`__text_${checks.length}`);
     const typed = quoteIdentifier(`__typed_${checks.length}`);
     // DuckDB lets later select items use earlier aliases: each cast runs once.
-    typedColumns.push(`nullif(${name}, '') as ${text}`, `${typing.cast(text)} as ${typed}`);
-    const extra = typing.alsoInvalid ? ` or ${typing.alsoInvalid(text, typed)}` : "";
+    typedColumns.push(`${text} as ${textAlias}`, `${typing.cast(textAlias)} as ${typed}`);
+    const extra = typing.alsoInvalid ? ` or ${typing.alsoInvalid(textAlias, typed)}` : "";
     checks.push({
       column: column.name,
-      text,
+      text: textAlias,
       typed,
-      invalid: `${text} is not null and (${typed} is null${extra})`,
+      invalid: `${textAlias} is not null and (${typed} is null${extra})`,
       reason: typing.reason,
     });
   }
-  const extras = stagedColumns.filter((name) => !declared.has(name));
+  const extras = extraColumns(source, stagedColumns);
   for (const extra of extras)
     typedColumns.push(`nullif(${quoteIdentifier(extra)}, '') as ${quoteIdentifier(extra)}`);
 
   const outputs = ["_file_id", "_file_row"];
-  for (const column of source.columns) {
-    const check = checks.find((c) => c.column === column.name);
-    const name = quoteIdentifier(column.name);
+  for (const mapping of source.mappings) {
+    const check = checks.find((c) => c.column === mapping.column.name);
+    const name = quoteIdentifier(mapping.column.name);
     outputs.push(check ? `${check.typed} as ${name}` : name);
   }
   outputs.push(...extras.map(quoteIdentifier));
@@ -107,4 +149,17 @@ export function typedSelect(
     `flagged as (select *, ${index} as _reject_index from typed)`,
     `select ${outputs.join(",\n  ")}\nfrom flagged`,
   ].join("\n");
+}
+
+/**
+ * Export columns kept as extra text columns of the raw table: those no
+ * mapping reads by name and that do not share a contract column's name.
+ */
+export function extraColumns(source: ResolvedSource, stagedColumns: readonly string[]): string[] {
+  const taken = new Set<string>();
+  for (const mapping of source.mappings) {
+    taken.add(mapping.column.name);
+    if (mapping.feed.kind === "column") taken.add(mapping.feed.exportColumn);
+  }
+  return stagedColumns.filter((name) => !taken.has(name));
 }

@@ -1,6 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join, relative } from "node:path";
 import type { SettingName } from "../config/settings.ts";
+import { builtInSources } from "../sources/built-in-sources.ts";
+import type { SourceDeclaration } from "../sources/source-declaration.ts";
 import { ModelError, toError } from "../util/errors.ts";
 import { sqlRoot } from "../warehouse/sql-root.ts";
 import type { CodeModel, CodeModelDefinition, Model, ModelMetadata, SqlModel } from "./model.ts";
@@ -14,6 +16,7 @@ import {
   tokenizeSql,
   variableReferences,
 } from "./sql-tokens.ts";
+import { stagingModels } from "./staging-models.ts";
 
 /** Folders of a SQL project and the schema their models are built in. */
 export const layerSchemas: Readonly<Record<string, string>> = {
@@ -28,6 +31,8 @@ export const sourceSchema = "raw";
 /** Every model of a project and the DAG between them. */
 export interface Project {
   readonly sqlDir: string;
+  /** Declared sources: their raw tables are read, their staging models generated. */
+  readonly sources: readonly SourceDeclaration[];
   readonly models: ReadonlyMap<string, Model>;
   readonly graph: ModelGraph;
 }
@@ -38,12 +43,16 @@ export interface LoadProjectOptions {
   readonly sqlDir?: string;
   /** Models computed in TypeScript, added to the DAG. */
   readonly codeModels?: readonly CodeModelDefinition[];
+  /** Declared sources whose staging models are generated; defaults to the built-in ones. */
+  readonly sources?: readonly SourceDeclaration[];
 }
 
 interface ModelFile {
+  /** The .sql file, or `generated from source <name>` for a staging model made from a declaration. */
   readonly path: string;
   readonly layer: string;
   readonly sql: string;
+  readonly generated?: boolean;
 }
 
 /**
@@ -55,6 +64,17 @@ interface ModelFile {
 export async function loadProject(options: LoadProjectOptions = {}): Promise<Project> {
   const sqlDir = options.sqlDir ?? sqlRoot;
   const files: ModelFile[] = [];
+  const sources = options.sources ?? builtInSources;
+  for (const source of sources) {
+    for (const model of stagingModels(source)) {
+      files.push({
+        path: join(sqlDir, "staging", `${model.name}.sql`),
+        layer: "staging",
+        sql: model.sql,
+        generated: true,
+      });
+    }
+  }
   for (const layer of Object.keys(layerSchemas)) {
     for (const path of await sqlFilesBelow(join(sqlDir, layer))) {
       files.push({ path, layer, sql: await readFile(path, "utf8") });
@@ -95,7 +115,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
     );
   }
   const graph = new ModelGraph(new Map([...models].map(([name, model]) => [name, model.parents])));
-  return { sqlDir, models, graph };
+  return { sqlDir, sources, models, graph };
 }
 
 async function sqlFilesBelow(folder: string): Promise<string[]> {
@@ -122,7 +142,9 @@ function sqlModel(
   sqlDir: string,
   relations: ReadonlyMap<string, string>,
 ): SqlModel {
-  const where = relative(sqlDir, file.path);
+  const where = file.generated
+    ? `generated from a source declaration`
+    : relative(sqlDir, file.path);
   let metadata: ModelMetadata;
   try {
     metadata = parseModelHeader(file.sql);

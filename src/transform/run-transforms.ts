@@ -1,6 +1,7 @@
 import type { Settings } from "../config/settings.ts";
 import { ensureRawTables } from "../ingest/raw-tables.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
+import { declaredSources } from "../sources/resolve-sources.ts";
 import { ModelError, toError } from "../util/errors.ts";
 import { quoteIdentifier, type SqlSession, type Warehouse } from "../warehouse/warehouse.ts";
 import {
@@ -91,7 +92,11 @@ export async function runTransforms(
   const logger = options.logger ?? silentLogger();
   const project =
     options.project ??
-    (await loadProject({ sqlDir: options.sqlDir, codeModels: options.codeModels }));
+    (await loadProject({
+      sqlDir: options.sqlDir,
+      codeModels: options.codeModels,
+      sources: declaredSources(settings.sources),
+    }));
   const selected =
     options.select === undefined
       ? new Set(project.graph.order)
@@ -100,7 +105,7 @@ export async function runTransforms(
     .filter((name) => selected.has(name))
     .map((name) => project.models.get(name) as Model);
 
-  await ensureRawTables(warehouse);
+  await ensureRawTables(warehouse, project.sources);
   for (const schema of new Set([...project.models.values()].map((model) => model.schema))) {
     await warehouse.run(`create schema if not exists ${quoteIdentifier(schema)}`);
   }

@@ -1,4 +1,4 @@
-import { sources } from "../ingest/sources.ts";
+import { builtInSources } from "../sources/built-in-sources.ts";
 import { quoteIdentifier, type SqlSession } from "../warehouse/warehouse.ts";
 
 /** How staging accounted for one source's raw rows: raw = staged + quarantined + superseded. */
@@ -26,7 +26,14 @@ export async function readStagingCounts(session: SqlSession): Promise<StagingCou
     ).map((row) => row.relation),
   );
   const counts: StagingCounts[] = [];
-  for (const { name } of sources) {
+  // Every declared source has a raw table: built-in ones first, then the user's.
+  const builtIn = builtInSources.map((source) => source.name);
+  const declared = [...tables]
+    .filter((relation) => relation.startsWith("raw."))
+    .map((relation) => relation.slice("raw.".length))
+    .filter((name) => !builtIn.includes(name))
+    .sort();
+  for (const name of [...builtIn, ...declared]) {
     const raw = tables.has(`raw.${name}`)
       ? ((
           await session.all<{ n: number }>(`select count(*) as n from raw.${quoteIdentifier(name)}`)

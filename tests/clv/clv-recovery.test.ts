@@ -38,6 +38,7 @@ import { Random } from "../../src/generate/random.ts";
 import { ingest } from "../../src/ingest/ingest.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { runDataTests } from "../../src/quality/run-data-tests.ts";
+import { resolveSources } from "../../src/sources/resolve-sources.ts";
 import { objectStoreSink } from "../../src/storage/key-sinks.ts";
 import { codeModels } from "../../src/transform/code-models/index.ts";
 import { loadProject, type Project } from "../../src/transform/project.ts";
@@ -95,7 +96,7 @@ beforeAll(async () => {
     runId: "recovery-ingest",
     warehouse,
     store: s3.store,
-    rawPrefix: "raw",
+    sources: resolveSources({}, "raw"),
     workDir: join(dir, "work"),
     maxRejectRatio: 0.01,
     downloadConcurrency: 16,

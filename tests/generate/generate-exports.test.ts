@@ -7,7 +7,7 @@ import {
   type GenerationSummary,
   generateExports,
 } from "../../src/generate/generate-exports.ts";
-import { sources } from "../../src/ingest/sources.ts";
+import { builtInSources as sources } from "../../src/sources/built-in-sources.ts";
 import { type RawRow, type StagingOutcome, stage, type WrittenObject } from "./staging-model.ts";
 
 interface Generated {

@@ -1,4 +1,4 @@
-import type { SourceName } from "../../src/ingest/sources.ts";
+import type { SourceName } from "../../src/sources/built-in-sources.ts";
 import { readCsv } from "./csv-reader.ts";
 
 /** One generated object as the tests see it: its key, bytes and position in the write order. */

@@ -6,14 +6,16 @@ import { formatForKey } from "../../src/ingest/formats.ts";
 import { quoteNumbers } from "../../src/ingest/jsonl-format.ts";
 import { loadBatch } from "../../src/ingest/load-batch.ts";
 import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
-import { sources } from "../../src/ingest/sources.ts";
+import { resolveSources } from "../../src/sources/resolve-sources.ts";
 import { migrate } from "../../src/warehouse/migrate.ts";
 import { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 const dir = tempDir("formats");
 let warehouse: Warehouse;
-const orders = sources.find((s) => s.name === "orders") as (typeof sources)[number];
+const orders = resolveSources({}, "raw").find((s) => s.declaration.name === "orders") as ReturnType<
+  typeof resolveSources
+>[number];
 
 beforeAll(async () => {
   warehouse = await Warehouse.open(":memory:");

@@ -1,4 +1,4 @@
-import { sources } from "../../src/ingest/sources.ts";
+import { builtInSources as sources } from "../../src/sources/built-in-sources.ts";
 import { quoteIdentifier } from "../../src/warehouse/warehouse.ts";
 import { inspectWarehouse } from "../support/warehouse.ts";
 

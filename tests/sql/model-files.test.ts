@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadProject, type Project } from "../../src/transform/project.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
@@ -49,7 +48,7 @@ describe("the SQL project", () => {
   it("ends every model with `select * from final` and keeps keywords lowercase", () => {
     for (const model of project.models.values()) {
       if (model.type !== "sql") continue;
-      const code = codeOf(readFileSync(model.path, "utf8"));
+      const code = codeOf(model.sql);
       expect(code.trim(), model.name).toMatch(/select \* from final(\norder by [a-z_, ]+)?$/);
       expect(code, model.name).not.toMatch(
         /\b(SELECT|FROM|WHERE|JOIN|GROUP BY|ORDER BY|WITH|AS|CASE|WHEN)\b/,

@@ -1,7 +1,7 @@
 import { afterAll } from "vitest";
 import { type Settings, settingsSchema } from "../../src/config/settings.ts";
 import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
-import type { SourceName } from "../../src/ingest/sources.ts";
+import type { SourceName } from "../../src/sources/built-in-sources.ts";
 import {
   runTransforms,
   type TransformOptions,

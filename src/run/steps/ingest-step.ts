@@ -1,4 +1,5 @@
 import { assertNoFailedFiles, type IngestSummary, ingest } from "../../ingest/ingest.ts";
+import { resolveSources } from "../../sources/resolve-sources.ts";
 import type { JobStep } from "../job.ts";
 
 /** Loads new and changed raw objects; fails the run if any file failed as a whole. */
@@ -10,7 +11,7 @@ export const ingestStep: JobStep = {
       runId: context.runId,
       warehouse: context.warehouse,
       store: context.store,
-      rawPrefix: settings.rawPrefix,
+      sources: resolveSources(settings.sources, settings.rawPrefix),
       workDir: settings.workDir,
       maxRejectRatio: settings.maxRejectRatio,
       downloadConcurrency: settings.downloadConcurrency,

@@ -1,3 +1,4 @@
+import { declaredSources } from "../../sources/resolve-sources.ts";
 import { codeModels } from "../../transform/code-models/index.ts";
 import { loadProject, type Project } from "../../transform/project.ts";
 import type { RunContext } from "../job.ts";
@@ -11,7 +12,10 @@ const projectKey = "project";
 export async function runProject(context: RunContext): Promise<Project> {
   const cached = context.results.get(projectKey) as Project | undefined;
   if (cached) return cached;
-  const project = await loadProject({ codeModels });
+  const project = await loadProject({
+    codeModels,
+    sources: declaredSources(context.settings.sources),
+  });
   context.results.set(projectKey, project);
   return project;
 }
