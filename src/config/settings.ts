@@ -80,6 +80,8 @@ export const settingsSchema = z
       .refine(isTimeZone, "an IANA time zone such as UTC or Europe/Moscow")
       .default("UTC"),
     dailySchedule: cronExpression.default("0 3 * * *"),
+    /** A folder of the user's own SQL models, laid out like sql/ (staging/, intermediate/, marts/). */
+    modelsDir: z.string().default(""),
     /** Per-source export mappings and user-defined sources (SPEC §1.1). */
     sources: structuredSetting(sourcesSettingSchema).default({}),
     ingestSchedule: cronExpression.default("0 * * * *"),

@@ -8,6 +8,7 @@ import { localPathForKey } from "../storage/safe-path.ts";
 import { ConcurrencyLimit } from "../util/concurrency-limit.ts";
 import { InputError } from "../util/errors.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
+import { checkSourceMappings } from "./check-mappings.ts";
 import type { FileFormat } from "./file-format.ts";
 import { formatForKey } from "./formats.ts";
 import { type FileLoadResult, type FileToLoad, loadBatch } from "./load-batch.ts";
@@ -59,6 +60,7 @@ export interface IngestSummary {
  */
 export async function ingest(context: IngestContext): Promise<IngestSummary> {
   const wallStart = performance.now();
+  await checkSourceMappings(context.warehouse, context.sources);
   await ensureRawTables(
     context.warehouse,
     context.sources.map((source) => source.declaration),
@@ -98,7 +100,7 @@ export async function ingest(context: IngestContext): Promise<IngestSummary> {
     }
   };
   const progress = createProgress("ingest");
-  const filesDone = 0;
+  let filesDone = 0;
   try {
     for (const [index, batch] of batches.entries()) {
       startDownloads(batch);
@@ -122,6 +124,8 @@ export async function ingest(context: IngestContext): Promise<IngestSummary> {
       await Promise.all(ready.map((file) => rm(file.localPath, { force: true })));
       await rm(scratchDir, { recursive: true, force: true });
       for (const item of batch) downloads.delete(item);
+      filesDone += batch.length;
+      progress.advance(filesDone, plan.toLoad.length);
       for (const result of results) {
         files.push(result);
         if (result.status === "failed") {
@@ -139,6 +143,7 @@ export async function ingest(context: IngestContext): Promise<IngestSummary> {
       );
     }
   } finally {
+    progress.finish();
     await rm(downloadDir, { recursive: true, force: true });
   }
 

@@ -165,8 +165,13 @@ async function recordUnreadable(
   context: LoadContext,
   error: unknown,
 ): Promise<FileLoadResult[]> {
-  const message = error instanceof Error ? error.message : String(error);
-  const reason = `cannot be read as ${batch[0]?.format.name}: ${message.split("\n")[0]}`;
+  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  const expressions = source.mappings.filter((m) => m.feed.kind === "sql").map((m) => m.setting);
+  // A SQL feed naming a column this export lacks fails at bind time: say which setting.
+  const reason =
+    expressions.length > 0 && message?.startsWith("Binder Error")
+      ? `the sql of ${expressions.join(", ")} does not fit this file: ${message}`
+      : `cannot be read as ${batch[0]?.format.name}: ${message}`;
   const results = batch.map((file) => failedFile(file.object.key, source, reason));
   await warehouse.transaction((session) =>
     writeBatch(session, {

@@ -45,14 +45,17 @@ export interface LoadProjectOptions {
   readonly codeModels?: readonly CodeModelDefinition[];
   /** Declared sources whose staging models are generated; defaults to the built-in ones. */
   readonly sources?: readonly SourceDeclaration[];
+  /** The user's own models, laid out like `sql/` (setting `modelsDir`); none when empty. */
+  readonly userSqlDir?: string;
 }
 
 interface ModelFile {
-  /** The .sql file, or `generated from source <name>` for a staging model made from a declaration. */
+  /** The .sql file; for a staging model generated from a declaration, where it would be. */
   readonly path: string;
+  /** How errors name the model's origin, e.g. `marts/mart_ltv.sql`. */
+  readonly where: string;
   readonly layer: string;
   readonly sql: string;
-  readonly generated?: boolean;
 }
 
 /**
@@ -69,15 +72,18 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
     for (const model of stagingModels(source)) {
       files.push({
         path: join(sqlDir, "staging", `${model.name}.sql`),
+        where: `generated from the declaration of source ${source.name}`,
         layer: "staging",
         sql: model.sql,
-        generated: true,
       });
     }
   }
-  for (const layer of Object.keys(layerSchemas)) {
-    for (const path of await sqlFilesBelow(join(sqlDir, layer))) {
-      files.push({ path, layer, sql: await readFile(path, "utf8") });
+  for (const root of [sqlDir, ...(options.userSqlDir ? [options.userSqlDir] : [])]) {
+    for (const layer of Object.keys(layerSchemas)) {
+      for (const path of await sqlFilesBelow(join(root, layer))) {
+        const where = root === sqlDir ? relative(root, path) : path;
+        files.push({ path, where, layer, sql: await readFile(path, "utf8") });
+      }
     }
   }
 
@@ -96,7 +102,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
   for (const file of files) {
     const name = basename(file.path, ".sql");
     const schema = layerSchemas[file.layer] as string;
-    register(name, schema, relative(sqlDir, file.path));
+    register(name, schema, file.where);
     drafts.set(name, { file, schema });
   }
   for (const code of options.codeModels ?? []) {
@@ -110,7 +116,7 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
     models.set(
       name,
       draft.file
-        ? sqlModel(name, draft.schema, draft.file, sqlDir, relations)
+        ? sqlModel(name, draft.schema, draft.file, relations)
         : codeModel(name, draft.schema, draft.code as CodeModelDefinition, drafts),
     );
   }
@@ -139,12 +145,9 @@ function sqlModel(
   name: string,
   schema: string,
   file: ModelFile,
-  sqlDir: string,
   relations: ReadonlyMap<string, string>,
 ): SqlModel {
-  const where = file.generated
-    ? `generated from a source declaration`
-    : relative(sqlDir, file.path);
+  const { where } = file;
   let metadata: ModelMetadata;
   try {
     metadata = parseModelHeader(file.sql);

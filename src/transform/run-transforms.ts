@@ -96,6 +96,7 @@ export async function runTransforms(
       sqlDir: options.sqlDir,
       codeModels: options.codeModels,
       sources: declaredSources(settings.sources),
+      userSqlDir: settings.modelsDir || undefined,
     }));
   const selected =
     options.select === undefined

@@ -15,6 +15,7 @@ export async function runProject(context: RunContext): Promise<Project> {
   const project = await loadProject({
     codeModels,
     sources: declaredSources(context.settings.sources),
+    userSqlDir: context.settings.modelsDir || undefined,
   });
   context.results.set(projectKey, project);
   return project;
