@@ -4,6 +4,7 @@ import { registerDemoCommand } from "./commands/demo-command.ts";
 import { registerDocsCommand } from "./commands/docs-command.ts";
 import { registerFilesCommand } from "./commands/files-command.ts";
 import { registerGenerateCommand } from "./commands/generate-command.ts";
+import { registerModelsCommand } from "./commands/models-command.ts";
 import { registerQueryCommand } from "./commands/query-command.ts";
 import { registerRunCommand } from "./commands/run-command.ts";
 import { registerScheduleCommand } from "./commands/schedule-command.ts";
@@ -30,6 +31,7 @@ registerScheduleCommand(program);
 registerStatusCommand(program);
 registerQueryCommand(program);
 registerDocsCommand(program);
+registerModelsCommand(program);
 
 try {
   await program.parseAsync(process.argv);

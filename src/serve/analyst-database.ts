@@ -50,7 +50,8 @@ const buildAlias = "duckmart_analyst_build";
  * 1.5: "Could not set lock on file … Conflicting lock is held"). So analysts
  * never open the warehouse: they open this copy, which no process ever
  * writes in place. The copy is built in a working file attached to the
- * warehouse connection (every `main.mart_*` and every `meta` table, read in
+ * warehouse connection (every `main.mart_*`, the staged `staging.stg_*`
+ * tables and their quarantines, and every `meta` table, read in
  * one transaction, so from one snapshot), checkpointed, detached, fsynced and
  * then `rename()`d over the published path. A reader that has the old file
  * open keeps reading the old inode; the next open sees the new one; a crash
@@ -85,6 +86,14 @@ export async function refreshAnalystDatabase(
         for (const mart of await listMartTables(session)) {
           await copyTable(session, "main", mart.name);
           tables.push(`main.${mart.name}`);
+        }
+        // SPEC §4: the staged tables too, so order- and session-level questions
+        // need no warehouse access. `_classified` holds every raw row: it stays behind.
+        await session.run(`create schema ${buildAlias}.staging`);
+        for (const name of await listSchemaRelations(session, "staging")) {
+          if (!name.startsWith("stg_") || name.endsWith("_classified")) continue;
+          await copyTable(session, "staging", name);
+          tables.push(`staging.${name}`);
         }
         await session.run(`create schema ${buildAlias}.meta`);
         for (const name of await listSchemaRelations(session, "meta")) {

@@ -28,6 +28,11 @@ export class ModelGraph {
     return this.#parents.get(name) ?? [];
   }
 
+  /** Models that read `name` directly. */
+  childrenOf(name: string): readonly string[] {
+    return this.#children.get(name) ?? [];
+  }
+
   /** Every model downstream of `name`, not including it. */
   descendants(name: string): Set<string> {
     return walk(name, this.#children);

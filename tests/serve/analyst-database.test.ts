@@ -51,6 +51,25 @@ describe("analyst database", () => {
     expect(analystDatabasePath(settings)).toBe("/data/dw/analyst.duckdb");
   });
 
+  it("holds the staged tables and their quarantines, not the classified raw rows", async () => {
+    const dir = tempDir("analyst-staging");
+    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    try {
+      await migrate(warehouse);
+      await warehouse.run("create schema if not exists staging");
+      for (const name of ["stg_orders", "stg_orders_quarantine", "stg_orders_classified"]) {
+        await warehouse.run(`create table staging.${name} as select 'o1' as order_id`);
+      }
+      const refreshed = await refreshAnalystDatabase(warehouse, join(dir, "analyst.duckdb"));
+      expect(refreshed.tables.filter((name) => name.startsWith("staging."))).toEqual([
+        "staging.stg_orders",
+        "staging.stg_orders_quarantine",
+      ]);
+    } finally {
+      warehouse.close();
+    }
+  });
+
   it("is readable by another process while this one holds the warehouse for writing, and shows the last refresh", async () => {
     const dir = tempDir("analyst");
     const warehousePath = join(dir, "warehouse.duckdb");

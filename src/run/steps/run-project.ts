@@ -1,3 +1,4 @@
+import type { Settings } from "../../config/settings.ts";
 import { declaredSources } from "../../sources/resolve-sources.ts";
 import { codeModels } from "../../transform/code-models/index.ts";
 import { loadProject, type Project } from "../../transform/project.ts";
@@ -6,17 +7,26 @@ import type { RunContext } from "../job.ts";
 const projectKey = "project";
 
 /**
- * The SQL project and the code models (the CLV fit and scores) of this run,
- * loaded once and shared by the transform, test and publish steps.
+ * The project the settings describe: the SQL models, the staging models of
+ * every declared source, the user's models in `modelsDir`, and the code
+ * models (the CLV fit and scores).
+ */
+export function projectFor(settings: Settings): Promise<Project> {
+  return loadProject({
+    codeModels,
+    sources: declaredSources(settings.sources),
+    userSqlDir: settings.modelsDir || undefined,
+  });
+}
+
+/**
+ * The project of this run, loaded once and shared by the transform, test
+ * and publish steps.
  */
 export async function runProject(context: RunContext): Promise<Project> {
   const cached = context.results.get(projectKey) as Project | undefined;
   if (cached) return cached;
-  const project = await loadProject({
-    codeModels,
-    sources: declaredSources(context.settings.sources),
-    userSqlDir: context.settings.modelsDir || undefined,
-  });
+  const project = await projectFor(context.settings);
   context.results.set(projectKey, project);
   return project;
 }
