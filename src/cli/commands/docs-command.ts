@@ -1,15 +1,21 @@
 import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { Logger } from "../../log/logger.ts";
+import { renderDataDictionary } from "../../report/data-dictionary.ts";
 import { writeRunReport } from "../../report/write-run-report.ts";
+import { projectFor } from "../../run/steps/run-project.ts";
 import { analystDatabasePath } from "../../serve/analyst-database.ts";
+import { resolveSources } from "../../sources/resolve-sources.ts";
 import { DuckmartError, toError } from "../../util/errors.ts";
 import { Warehouse } from "../../warehouse/warehouse.ts";
 import { commandContext } from "../cli-context.ts";
 
 /**
  * `duckmart docs [--run RUN_ID] [--out FILE]`: writes the HTML report of the
- * newest (or the given) run and prints its path. It reads the warehouse
+ * newest (or the given) run and prints its path; with `--dictionary`, the
+ * data dictionary of the configured sources and models instead. It reads the warehouse
  * read-only; while a run holds the warehouse it reads the analyst database
  * (the last completed run) instead.
  */
@@ -19,31 +25,51 @@ export function registerDocsCommand(program: Command): void {
     .description("write the HTML run report of the last (or given) run and print its path")
     .option("--run <run_id>", "the run to report on (default: the newest run)")
     .option(
+      "--dictionary",
+      "write the data dictionary (sources, models, columns, tests) as Markdown instead",
+    )
+    .option(
       "--out <file>",
       "where to write it (default: reports/<run_id>/index.html next to the warehouse)",
     )
-    .action(async (options: { run?: string; out?: string }, command: Command) => {
-      const { settings, logger } = commandContext(command);
-      const { database, note } = await openForReport(
-        settings.warehouse,
-        analystDatabasePath(settings),
-        logger,
-      );
-      try {
-        if (note) logger.warn(note);
-        const written = await writeRunReport(database, {
-          runId: options.run,
-          baseCurrency: settings.baseCurrency,
-          warehousePath: settings.warehouse,
-          outFile: options.out,
-          databasePath: database.path,
+    .action(
+      async (options: { run?: string; out?: string; dictionary?: boolean }, command: Command) => {
+        const { settings, logger } = commandContext(command);
+        if (options.dictionary) {
+          const path = resolve(
+            options.out ??
+              join(dirname(resolve(settings.warehouse)), "reports", "data-dictionary.md"),
+          );
+          const dictionary = renderDataDictionary(
+            resolveSources(settings.sources, settings.rawPrefix),
+            await projectFor(settings),
+          );
+          await mkdir(dirname(path), { recursive: true });
+          await writeFile(path, dictionary);
+          process.stdout.write(`${path}\n`);
+          return;
+        }
+        const { database, note } = await openForReport(
+          settings.warehouse,
+          analystDatabasePath(settings),
           logger,
-        });
-        process.stdout.write(`${written.path}\n`);
-      } finally {
-        database.close();
-      }
-    });
+        );
+        try {
+          if (note) logger.warn(note);
+          const written = await writeRunReport(database, {
+            runId: options.run,
+            baseCurrency: settings.baseCurrency,
+            warehousePath: settings.warehouse,
+            outFile: options.out,
+            databasePath: database.path,
+            logger,
+          });
+          process.stdout.write(`${written.path}\n`);
+        } finally {
+          database.close();
+        }
+      },
+    );
 }
 
 async function openForReport(
