@@ -1,10 +1,11 @@
 /*
 description: >
   Share of buyers who come back, by first-order attribute (SPEC §3
-  mart_return_rates). A missing value is shown as (unknown).
+  mart_return_rates). A missing value is shown as (unknown). With order
+  lines, the dimension category (of the first order) is added.
 grain: one row per (dimension, value)
 columns:
-  dimension: {description: "event_type, device, region, service, weekday or acquisition_source", tests: [not_null, {accepted_values: [event_type, device, region, service, weekday, acquisition_source]}]}
+  dimension: {description: "event_type, device, region, service, weekday, acquisition_source or category", tests: [not_null, {accepted_values: [event_type, device, region, service, weekday, acquisition_source, category]}]}
   value: {description: "the first order's value of the dimension, (unknown) when missing", tests: [not_null]}
   users: {description: buyers with that value, tests: [not_null, {range: {min: 1}}]}
   share_of_users: {description: users / all buyers, tests: [not_null, {range: {min: 0, max: 1}}]}
@@ -16,13 +17,19 @@ tests:
   - unique: {columns: [dimension, value]}
   - reconcile:
       name: each_dimension_covers_all_buyers
-      left: select 6 * count(*) from main.mart_user_profile
+      left: >
+        select (6 + (select count(*) > 0 from intermediate.int_first_order_categories)::int) * count(*)
+        from main.mart_user_profile
       right: select coalesce(sum(users), 0) from main.mart_return_rates
 */
 with
 
 profiles as (
     select * from mart_user_profile
+),
+
+first_order_categories as (
+    select * from intermediate.int_first_order_categories
 ),
 
 -- one row per (buyer, dimension) with the first order's value of it
@@ -68,6 +75,16 @@ attributes as (
         is_returning,
         is_frequent
     from profiles
+    union all
+    -- §3: only with order lines (the model is empty without them)
+    select
+        'category' as dimension,
+        first_order_categories.first_order_category as value,
+        profiles.is_returning,
+        profiles.is_frequent
+    from profiles
+    inner join first_order_categories
+        on profiles.user_id = first_order_categories.user_id
 ),
 
 all_buyers as (

@@ -49,7 +49,7 @@ export function loadSettings(sources: SettingsSources = {}): Settings {
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, origin));
   // A mapping that cannot work stops the run here, naming the setting (SPEC §1.1).
-  resolveSources(parsed.data.sources, parsed.data.rawPrefix);
+  resolveSources(parsed.data);
   return Object.freeze(parsed.data);
 }
 

@@ -1,6 +1,6 @@
 import cron from "node-cron";
 import { z } from "zod";
-import { s3Prefix, sourcesSettingSchema } from "../sources/source-settings.ts";
+import { categoryRulesSchema, s3Prefix, sourcesSettingSchema } from "../sources/source-settings.ts";
 
 const cronExpression = z
   .string()
@@ -82,6 +82,10 @@ export const settingsSchema = z
     dailySchedule: cronExpression.default("0 3 * * *"),
     /** A folder of the user's own SQL models, laid out like sql/ (staging/, intermediate/, marts/). */
     modelsDir: z.string().default(""),
+    /** SPEC §1.2: derive orders from staged order lines instead of reading the orders source. */
+    ordersFromLines: flagSetting().default(false),
+    /** SPEC §1.2: ordered `{match: regex, category}`; the first match names a line's category. */
+    categoryRules: structuredSetting(categoryRulesSchema).default([]),
     /** Per-source export mappings and user-defined sources (SPEC §1.1). */
     sources: structuredSetting(sourcesSettingSchema).default({}),
     ingestSchedule: cronExpression.default("0 * * * *"),

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Logger } from "../log/logger.ts";
 import { createProgress } from "../log/progress.ts";
 import type { ResolvedSource } from "../sources/resolve-sources.ts";
+import type { CategoryRule } from "../sources/source-settings.ts";
 import type { ObjectInfo, ObjectStore } from "../storage/object-store.ts";
 import { localPathForKey } from "../storage/safe-path.ts";
 import { ConcurrencyLimit } from "../util/concurrency-limit.ts";
@@ -21,6 +22,8 @@ export interface IngestContext {
   readonly store: ObjectStore;
   /** Every source with its prefix and mapping, built-in ones first. */
   readonly sources: readonly ResolvedSource[];
+  /** Checked at start with the mappings: a rule that is no regex stops the run. */
+  readonly categoryRules?: readonly CategoryRule[];
   readonly workDir: string;
   readonly maxRejectRatio: number;
   readonly downloadConcurrency: number;
@@ -60,7 +63,7 @@ export interface IngestSummary {
  */
 export async function ingest(context: IngestContext): Promise<IngestSummary> {
   const wallStart = performance.now();
-  await checkSourceMappings(context.warehouse, context.sources);
+  await checkSourceMappings(context.warehouse, context.sources, context.categoryRules);
   await ensureRawTables(
     context.warehouse,
     context.sources.map((source) => source.declaration),
@@ -231,7 +234,7 @@ async function planLoads(context: IngestContext) {
   let listed = 0;
   let unchanged = 0;
   let skippedCount = 0;
-  for (const source of context.sources) {
+  for (const source of context.sources.filter((s) => s.listed)) {
     for await (const object of context.store.list(`${source.prefix}/`)) {
       const format = formatForKey(object.key);
       if (!format) continue;

@@ -16,10 +16,7 @@ const layerTitles: Readonly<Record<string, string>> = {
  * Made from the declarations and model headers alone, so it cannot drift
  * from what runs; `docs/data-dictionary.md` is this for the default settings.
  */
-export function renderDataDictionary(
-  sources: readonly ResolvedSource[],
-  project: Project,
-): string {
+export function renderDataDictionary(sources: readonly ResolvedSource[], project: Project): string {
   const out: string[] = [
     "# Data dictionary",
     "",

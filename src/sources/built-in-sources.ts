@@ -7,7 +7,7 @@ const column = (
   required = false,
 ): SourceColumn => ({ name, type, required, description });
 
-/** Names of the built-in sources of SPEC §1 (order_lines aside). */
+/** Names of the sources the generator writes (SPEC §1; order_lines aside). */
 export type SourceName = "visits" | "orders" | "events" | "costs" | "fx_rates";
 
 /** The sources of SPEC §1, in load order; the user's own come after them. */
@@ -71,6 +71,31 @@ export const builtInSources: readonly SourceDeclaration[] = [
     builtIn: true,
   },
   {
+    name: "order_lines",
+    description:
+      "order lines (SPEC §1.2), one per (order_id, product), unit price in the order's currency",
+    columns: [
+      column("order_id", "text", "order the line belongs to", true),
+      column("product", "text", "product name or id", true),
+      column("quantity", "double", "units bought", true),
+      column("price", "double", "unit price in the order's currency", true),
+      column("category", "text", "category as exported (empty: categoryRules decide)"),
+      column("user_id", "text", "buyer (required when orders are derived from lines)"),
+      column(
+        "created_at",
+        "timestamp",
+        "time of the line (required when orders are derived from lines)",
+      ),
+      column("currency", "text", "currency of the line (used to derive orders)"),
+    ],
+    key: ["order_id", "product"],
+    rules: [
+      { reason: "non_positive_quantity", when: "quantity <= 0" },
+      { reason: "negative_price", when: "price < 0" },
+    ],
+    builtIn: true,
+  },
+  {
     name: "fx_rates",
     description:
       "exchange rates to the base currency per day; rows for the base currency are ignored by conversion",
@@ -84,3 +109,24 @@ export const builtInSources: readonly SourceDeclaration[] = [
     builtIn: true,
   },
 ];
+
+/**
+ * The built-in sources as the settings shape them: with `ordersFromLines`,
+ * orders are derived from staged lines (their files are not read) and a
+ * line's user_id and created_at become required (SPEC §1.2).
+ */
+export function builtInSourcesFor(ordersFromLines: boolean): readonly SourceDeclaration[] {
+  if (!ordersFromLines) return builtInSources;
+  return builtInSources.map((source) => {
+    if (source.name === "orders") return { ...source, input: "staging.stg_orders_from_lines" };
+    if (source.name !== "order_lines") return source;
+    return {
+      ...source,
+      columns: source.columns.map((column) =>
+        column.name === "user_id" || column.name === "created_at"
+          ? { ...column, required: true }
+          : column,
+      ),
+    };
+  });
+}

@@ -1,5 +1,5 @@
 import { ConfigError } from "../util/errors.ts";
-import { builtInSources } from "./built-in-sources.ts";
+import { builtInSources, builtInSourcesFor } from "./built-in-sources.ts";
 import {
   type ColumnType,
   findColumn,
@@ -32,11 +32,22 @@ export interface ColumnMapping {
 /** A source as this run reads it: its contract plus the export's mapping onto it. */
 export interface ResolvedSource {
   readonly declaration: SourceDeclaration;
+  /** False for orders derived from order lines (SPEC §1.2): their files are not read. */
+  readonly listed: boolean;
   /** Key prefix without the trailing `/`. */
   readonly prefix: string;
   readonly csv: CsvDialect;
   /** One entry per declared column, in declaration order. */
   readonly mappings: readonly ColumnMapping[];
+}
+
+/** The settings sources are resolved from (a `Settings` object fits). */
+export interface SourceOptions {
+  readonly sources: SourcesSetting;
+  /** Default `raw`. */
+  readonly rawPrefix?: string;
+  /** SPEC §1.2: orders come from staged order lines, not from the orders source. */
+  readonly ordersFromLines?: boolean;
 }
 
 const defaultDialect: CsvDialect = { delimiter: ",", quote: '"', decimal: "." };
@@ -54,12 +65,15 @@ export function normalizeColumnName(name: string): string {
  * that is no timestamp or date, or prefixes that overlap.
  *
  * @example
- * resolveSources({ orders: { columns: { order_id: { generate: "row" } } } }, "raw");
+ * resolveSources({ sources: { orders: { columns: { order_id: { generate: "row" } } } }, rawPrefix: "raw" });
  */
-export function resolveSources(setting: SourcesSetting, rawPrefix: string): ResolvedSource[] {
+export function resolveSources(options: SourceOptions): ResolvedSource[] {
+  const setting = options.sources;
+  const rawPrefix = options.rawPrefix ?? "raw";
   const resolved: ResolvedSource[] = [];
-  for (const builtIn of builtInSources) {
-    resolved.push(resolveOne(builtIn, setting[builtIn.name], rawPrefix));
+  for (const builtIn of builtInSourcesFor(options.ordersFromLines ?? false)) {
+    const source = resolveOne(builtIn, setting[builtIn.name], rawPrefix);
+    resolved.push(builtIn.input === undefined ? source : { ...source, listed: false });
   }
   for (const [name, entry] of Object.entries(setting)) {
     if (builtInSources.some((source) => source.name === name)) continue;
@@ -153,6 +167,7 @@ function resolveOne(
   );
   return {
     declaration,
+    listed: true,
     prefix: entry?.prefix ?? `${rawPrefix}/${declaration.name}`,
     csv: entry?.csv ?? defaultDialect,
     mappings,
@@ -230,9 +245,9 @@ function assertDisjointPrefixes(sources: readonly ResolvedSource[]): void {
   }
 }
 
-/** The contracts of every source the `sources:` setting leads to, built-in ones first. */
-export function declaredSources(setting: SourcesSetting): SourceDeclaration[] {
-  return resolveSources(setting, "raw").map((source) => source.declaration);
+/** The contracts of every source the settings lead to, built-in ones first. */
+export function declaredSources(options: SourceOptions): SourceDeclaration[] {
+  return resolveSources(options).map((source) => source.declaration);
 }
 
 /** Export columns the mapping reads by name (not through SQL), for the required-column check. */

@@ -50,6 +50,11 @@ export interface SourceDeclaration {
   readonly key: readonly string[];
   readonly rules: readonly RowRule[];
   readonly conversion?: CurrencyConversion;
+  /**
+   * The relation staging reads instead of `raw.<name>`: orders derived from
+   * order lines read `staging.stg_orders_from_lines` (SPEC §1.2).
+   */
+  readonly input?: string;
   /** Whether the source comes with duckmart (its contract cannot be redeclared). */
   readonly builtIn: boolean;
 }

@@ -68,3 +68,11 @@ export const sourcesSettingSchema = z.record(identifier, sourceSettingSchema);
 
 /** What the `sources:` setting holds once validated. */
 export type SourcesSetting = z.infer<typeof sourcesSettingSchema>;
+
+/** `categoryRules`: an ordered list of `{match: RE2 regex, category}` (SPEC §1.2). */
+export const categoryRulesSchema = z.array(
+  z.object({ match: z.string().min(1), category: z.string().min(1) }).strict(),
+);
+
+/** One entry of `categoryRules`. */
+export type CategoryRule = z.infer<typeof categoryRulesSchema>[number];

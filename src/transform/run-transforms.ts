@@ -95,7 +95,7 @@ export async function runTransforms(
     (await loadProject({
       sqlDir: options.sqlDir,
       codeModels: options.codeModels,
-      sources: declaredSources(settings.sources),
+      sources: declaredSources(settings),
       userSqlDir: settings.modelsDir || undefined,
     }));
   const selected =

@@ -14,7 +14,8 @@ export function settingForVariable(variable: string): SettingName | undefined {
 /**
  * Sets one DuckDB variable per setting so that models read settings with
  * `getvariable(…)`. Numbers become DOUBLE, so `revenue * getvariable('margin')`
- * never falls into integer arithmetic.
+ * never falls into integer arithmetic; structured settings (lists, mappings)
+ * become JSON, which a model reads typed with `from_json(getvariable(…), shape)`.
  */
 export async function setSettingVariables(
   session: SqlSession,
@@ -28,7 +29,9 @@ export async function setSettingVariables(
         ? `${value}::double`
         : typeof value === "boolean"
           ? String(value)
-          : quoteLiteral(String(value));
+          : typeof value === "object" && value !== null
+            ? `${quoteLiteral(JSON.stringify(value))}::json`
+            : quoteLiteral(String(value));
     await session.run(`set variable ${variableNameFor(name)} = ${literal}`);
   }
 }

@@ -76,7 +76,7 @@ function classifiedModel(source: SourceDeclaration): GeneratedModel {
     ],
   });
 
-  const ctes: string[] = [`source as (\n    select * from raw.${q(source.name)}\n)`];
+  const ctes: string[] = [`source as (\n    select * from ${inputOf(source)}\n)`];
   if (conversion) {
     ctes.push(
       "fx_rates as (\n    select * from staging.stg_fx_rates\n)",
@@ -186,6 +186,11 @@ complete_rows as (
   return { name, sql: `${metadata}with\n\n${ctes.join(",\n\n")}\n\nselect * from final\n` };
 }
 
+/** What staging reads: the raw table, or the relation the declaration names instead. */
+function inputOf(source: SourceDeclaration): string {
+  return source.input ?? `raw.${quoteIdentifier(source.name)}`;
+}
+
 function finalCte(from: string, outputs: readonly string[], where?: string): string {
   return `final as (
     select
@@ -245,7 +250,7 @@ function stagedModel(source: SourceDeclaration): GeneratedModel {
   tests.push({
     reconcile: {
       name: "raw_rows_accounted",
-      left: `select count(*) from raw.${q(source.name)}`,
+      left: `select count(*) from ${inputOf(source)}`,
       right: `select (select count(*) from staging.stg_${source.name}) + (select count(*) from staging.stg_${source.name}_quarantine) + (select count(*) from staging.stg_${source.name}_classified where row_status = 'superseded')`,
     },
   });

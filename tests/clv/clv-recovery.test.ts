@@ -96,7 +96,7 @@ beforeAll(async () => {
     runId: "recovery-ingest",
     warehouse,
     store: s3.store,
-    sources: resolveSources({}, "raw"),
+    sources: resolveSources({ sources: {} }),
     workDir: join(dir, "work"),
     maxRejectRatio: 0.01,
     downloadConcurrency: 16,

@@ -13,9 +13,9 @@ import { tempDir } from "../support/temp-dir.ts";
 
 const dir = tempDir("formats");
 let warehouse: Warehouse;
-const orders = resolveSources({}, "raw").find((s) => s.declaration.name === "orders") as ReturnType<
-  typeof resolveSources
->[number];
+const orders = resolveSources({ sources: {} }).find(
+  (s) => s.declaration.name === "orders",
+) as ReturnType<typeof resolveSources>[number];
 
 beforeAll(async () => {
   warehouse = await Warehouse.open(":memory:");

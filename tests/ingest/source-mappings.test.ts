@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => warehouse.close());
 
 function source(setting: unknown, name = "orders"): ResolvedSource {
-  const found = resolveSources(sourcesSettingSchema.parse(setting), "raw").find(
+  const found = resolveSources({ sources: sourcesSettingSchema.parse(setting) }).find(
     (s) => s.declaration.name === name,
   );
   if (!found) throw new Error(`no source ${name}`);
@@ -298,8 +298,8 @@ describe("mapping errors stop the run at start, naming the setting", () => {
   });
 
   it("checks formats and SQL with DuckDB before loading", async () => {
-    const mapped = resolveSources(
-      sourcesSettingSchema.parse({
+    const mapped = resolveSources({
+      sources: sourcesSettingSchema.parse({
         orders: {
           columns: { created_at: { format: "%Q" }, revenue: { sql: '"Sales" /' } },
         },
@@ -309,8 +309,7 @@ describe("mapping errors stop the run at start, naming the setting", () => {
           rules: [{ reason: "negative_amount", when: "amount <" }],
         },
       }),
-      "raw",
-    );
+    });
     const check = checkSourceMappings(warehouse, mapped);
     await expect(check).rejects.toThrow(/sources\.orders\.columns\.created_at\.format: .*%Q/);
     await expect(check).rejects.toThrow(/sources\.orders\.columns\.revenue\.sql: syntax error/);

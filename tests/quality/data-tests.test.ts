@@ -72,8 +72,11 @@ const byName = (name: string) => results.find((result) => result.name === name);
 
 describe("data tests", () => {
   it("detects each kind of failure with the failing row count", () => {
+    // The generated staging models of the built-in sources are tested too; these are the file's own.
     const summary = Object.fromEntries(
-      results.map((r) => [r.name, [r.status, r.failures, r.severity]]),
+      results
+        .filter((r) => r.name.startsWith("mart_"))
+        .map((r) => [r.name, [r.status, r.failures, r.severity]]),
     );
     expect(summary).toEqual({
       "mart_parents.unique.id": ["pass", 0, "error"],

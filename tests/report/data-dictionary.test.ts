@@ -7,10 +7,7 @@ import { resolveSources } from "../../src/sources/resolve-sources.ts";
 
 async function dictionaryFor(sources: unknown) {
   const settings = loadSettings({ file: "config/duckmart.yaml", env: {}, overrides: { sources } });
-  return renderDataDictionary(
-    resolveSources(settings.sources, settings.rawPrefix),
-    await projectFor(settings),
-  );
+  return renderDataDictionary(resolveSources(settings), await projectFor(settings));
 }
 
 describe("the data dictionary", () => {

@@ -114,6 +114,16 @@ const expected: Record<string, [string, string][]> = {
     ["rfm_cell", "VARCHAR"],
     ["segment", "VARCHAR"],
   ],
+  mart_category_monthly: [
+    ["month", "DATE"],
+    ["category", "VARCHAR"],
+    ["orders", "BIGINT"],
+    ["buyers", "BIGINT"],
+    ["quantity", "DOUBLE"],
+    ["revenue", "DOUBLE"],
+    ["revenue_share", "DOUBLE"],
+    ["returning_buyers", "BIGINT"],
+  ],
 };
 
 let warehouse: Warehouse;

@@ -387,6 +387,15 @@ describe("readStagingCounts", () => {
         superseded: 2,
         quarantinedByReason: { missing_dt: 1, missing_source_id: 1, negative_costs: 1 },
       },
+      // no order lines in this warehouse: the source is built in, so it counts zero
+      {
+        source: "order_lines",
+        raw: 0,
+        staged: 0,
+        quarantined: 0,
+        superseded: 0,
+        quarantinedByReason: {},
+      },
       {
         source: "fx_rates",
         raw: 7,

@@ -41,7 +41,7 @@ export function registerDocsCommand(program: Command): void {
               join(dirname(resolve(settings.warehouse)), "reports", "data-dictionary.md"),
           );
           const dictionary = renderDataDictionary(
-            resolveSources(settings.sources, settings.rawPrefix),
+            resolveSources(settings),
             await projectFor(settings),
           );
           await mkdir(dirname(path), { recursive: true });

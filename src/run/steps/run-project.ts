@@ -14,7 +14,7 @@ const projectKey = "project";
 export function projectFor(settings: Settings): Promise<Project> {
   return loadProject({
     codeModels,
-    sources: declaredSources(settings.sources),
+    sources: declaredSources(settings),
     userSqlDir: settings.modelsDir || undefined,
   });
 }

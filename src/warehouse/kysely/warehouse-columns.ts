@@ -150,6 +150,16 @@ export const martColumns = {
     rfm_cell: required("VARCHAR"),
     segment: required("VARCHAR"),
   },
+  mart_category_monthly: {
+    month: required("DATE"),
+    category: required("VARCHAR"),
+    orders: required("BIGINT"),
+    buyers: required("BIGINT"),
+    quantity: required("DOUBLE"),
+    revenue: required("DOUBLE"),
+    revenue_share: nullable("DOUBLE"),
+    returning_buyers: required("BIGINT"),
+  },
   mart_clv: {
     user_id: required("VARCHAR"),
     frequency: required("BIGINT"),
