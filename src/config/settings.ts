@@ -31,6 +31,17 @@ const flagSetting = () =>
       .transform((v) => v === "true" || v === "1"),
   ]);
 
+/** A structured setting: YAML gives the object, the environment its JSON text. */
+const jsonSetting = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }, schema);
+
 const memoryAmount = z
   .string()
   .regex(/^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "an amount such as 512MB or 4GB");
@@ -80,6 +91,18 @@ export const settingsSchema = z
       .default("UTC"),
     dailySchedule: cronExpression.default("0 3 * * *"),
     ingestSchedule: cronExpression.default("0 * * * *"),
+    // Publish guards and event-time freshness (issue 13, SPEC §4): kept together.
+    /** A source whose quarantined share (quarantined / (staged + quarantined)) exceeds it stops publish. */
+    maxQuarantineRatio: numberSetting(z.number().min(0).max(1)).default(0.05),
+    /** Largest relative move of a closed month's revenue or buyers in mart_kpi_monthly before publish stops. */
+    maxHistoryChange: numberSetting(z.number().min(0)).default(0.01),
+    /** Opt-in per source: `status` fails when its newest event time is older than this many hours. */
+    eventFreshnessHours: jsonSetting(
+      z.record(
+        z.string().regex(/^[a-z][a-z0-9_]*$/, "source names of lowercase letters, digits and _"),
+        z.number().positive("a positive number of hours"),
+      ),
+    ).default({}),
   })
   .strict();
 
