@@ -16,6 +16,8 @@ export { ingest } from "./ingest/ingest.ts";
 export { sources } from "./ingest/sources.ts";
 export type { PublishedFile, PublishedMart, PublishManifest } from "./publish/manifest.ts";
 export { parseManifest } from "./publish/manifest.ts";
+export type { GuardCheck, GuardCheckName, GuardStatus } from "./publish/publish-guards.ts";
+export { checkPublishGuards, describeBreaches } from "./publish/publish-guards.ts";
 export { publishRun } from "./publish/publish-run.ts";
 export type { ReportData, RunReport, WrittenRunReport } from "./report/index.ts";
 export {
