@@ -125,6 +125,10 @@ describe("publish guards through duckmart run", () => {
     expect(run.code, run.stderr).toBe(0);
     const { run_id, accepted_changes } = await lastRun();
     expect(accepted_changes).toBe(true);
+    expect(run.stdout).toMatch(
+      /publish guards: \d+ checks, 1 breached, published with --accept-changes/,
+    );
+    expect(run.stdout).toMatch(/ {2}accepted mart_kpi_monthly 2024-01 revenue/);
     expect(await manifestRunId()).toBe(run_id);
     const checks = await checksOf(run_id);
     expect(checks.filter((c) => c.status !== "pass").map((c) => c.status)).toEqual(["accepted"]);
