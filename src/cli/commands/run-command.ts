@@ -11,7 +11,7 @@ import { printRunSummary } from "../run-summary.ts";
 export function registerRunCommand(program: Command): void {
   program
     .command("run")
-    .description("run one job now (default daily: ingest → transform → test → publish)")
+    .description("run one job now (default daily: ingest → transform → test → guard → publish)")
     .option("--job <name>", `job to run (${[...jobs.keys()].join(", ")})`, "daily")
     .option("--full-refresh", "rebuild every model")
     .option(
