@@ -1,4 +1,5 @@
 import type { JobDefinition } from "../src/run/job.ts";
+import { guardStep } from "../src/run/steps/guard-step.ts";
 import { ingestStep } from "../src/run/steps/ingest-step.ts";
 import { publishStep } from "../src/run/steps/publish-step.ts";
 import { reportStep } from "../src/run/steps/report-step.ts";
@@ -8,10 +9,10 @@ import { transformStep } from "../src/run/steps/transform-step.ts";
 
 /**
  * Nightly (03:00 in the configured timezone): ingest → transform → test →
- * publish, then the run report and the analyst database.
+ * publish guards → publish, then the run report and the analyst database.
  */
 export const dailyJob: JobDefinition = {
   name: "daily",
   schedule: (settings) => settings.dailySchedule,
-  steps: [ingestStep, transformStep, testStep, publishStep, reportStep, serveStep],
+  steps: [ingestStep, transformStep, testStep, guardStep, publishStep, reportStep, serveStep],
 };

@@ -15,6 +15,8 @@ export type { IngestSummary } from "./ingest/ingest.ts";
 export { ingest } from "./ingest/ingest.ts";
 export type { PublishedFile, PublishedMart, PublishManifest } from "./publish/manifest.ts";
 export { parseManifest } from "./publish/manifest.ts";
+export type { GuardCheck, GuardCheckName, GuardStatus } from "./publish/publish-guards.ts";
+export { checkPublishGuards, describeBreaches } from "./publish/publish-guards.ts";
 export { publishRun } from "./publish/publish-run.ts";
 export type { ReportData, RunReport, WrittenRunReport } from "./report/index.ts";
 export {

@@ -107,6 +107,21 @@ export async function printRunSummary(
     );
     for (const test of failing) lines.push(`  ${test.severity} ${test.name}: ${test.message}`);
   }
+  if (record.steps.some((step) => step.name === "guard")) {
+    const checks = await warehouse.all<{ status: string; message: string }>(
+      "select status, message from meta.guard_checks where run_id = $1 order by status = 'pass', check_name, subject",
+      [record.runId],
+    );
+    const breaches = checks.filter((check) => check.status !== "pass");
+    const verdict =
+      breaches.length === 0
+        ? "all held"
+        : breaches.some((check) => check.status === "accepted")
+          ? `${breaches.length} breached, published with --accept-changes`
+          : `${breaches.length} breached, nothing published`;
+    lines.push(`publish guards: ${checks.length} checks, ${verdict}`);
+    for (const breach of breaches) lines.push(`  ${breach.status} ${breach.message}`);
+  }
   const published = record.results.get("publish") as PublishResult | undefined;
   if (published) {
     lines.push(

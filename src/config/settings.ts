@@ -80,6 +80,7 @@ export const settingsSchema = z
       .refine(isTimeZone, "an IANA time zone such as UTC or Europe/Moscow")
       .default("UTC"),
     dailySchedule: cronExpression.default("0 3 * * *"),
+    ingestSchedule: cronExpression.default("0 * * * *"),
     /** A folder of the user's own SQL models, laid out like sql/ (staging/, intermediate/, marts/). */
     modelsDir: z.string().default(""),
     /** SPEC §1.2: derive orders from staged order lines instead of reading the orders source. */
@@ -88,7 +89,18 @@ export const settingsSchema = z
     categoryRules: structuredSetting(categoryRulesSchema).default([]),
     /** Per-source export mappings and user-defined sources (SPEC §1.1). */
     sources: structuredSetting(sourcesSettingSchema).default({}),
-    ingestSchedule: cronExpression.default("0 * * * *"),
+    // Publish guards and event-time freshness (issue 13, SPEC §4): kept together.
+    /** A source whose quarantined share (quarantined / (staged + quarantined)) exceeds it stops publish. */
+    maxQuarantineRatio: numberSetting(z.number().min(0).max(1)).default(0.05),
+    /** Largest relative move of a closed month's revenue or buyers in mart_kpi_monthly before publish stops. */
+    maxHistoryChange: numberSetting(z.number().min(0)).default(0.01),
+    /** Opt-in per source: `status` fails when its newest event time is older than this many hours. */
+    eventFreshnessHours: structuredSetting(
+      z.record(
+        z.string().regex(/^[a-z][a-z0-9_]*$/, "source names of lowercase letters, digits and _"),
+        z.number().positive("a positive number of hours"),
+      ),
+    ).default({}),
   })
   .strict();
 

@@ -121,6 +121,43 @@ const writeOrder: readonly SourceName[] = ["events", "fx_rates", "costs", "visit
 
 const firstOrderId = 10_000_000_001;
 
+/** The default first day: a generation that starts here numbers its ids from the start. */
+const seriesEpoch = "2024-01-01";
+
+/**
+ * Ids of one generation within the series of its seed. A later period
+ * (`--start` after an earlier generation) must not reuse the ids of earlier
+ * ones, or its rows would replace theirs: user numbers advance 2^28 per day of
+ * the start date (more than the most visitors one generation may have), and
+ * order and event ids carry the start day as a prefix. A generation from the
+ * default start keeps the plain ids. Periods that overlap are not a series.
+ */
+class SeriesIds {
+  readonly userOffset: number;
+  readonly #prefix: string;
+
+  constructor(startDate: string) {
+    const startDay = Math.round(
+      (Date.parse(`${startDate}T00:00:00Z`) - Date.parse(`${seriesEpoch}T00:00:00Z`)) / 86_400_000,
+    );
+    // A negative offset maps to the two's complement 64-bit number: still one id per user.
+    this.userOffset = startDay * 2 ** 28;
+    this.#prefix = startDay === 0 ? "" : String(100_000 + startDay);
+  }
+
+  /** The id of the `n`-th order of this generation (from 0). */
+  orderId(n: number): string {
+    return this.#prefix === ""
+      ? String(firstOrderId + n)
+      : `${this.#prefix}${String(n + 1).padStart(10, "0")}`;
+  }
+
+  /** The catalogue id of an event, within this generation's series position. */
+  eventId(catalogueId: string): string {
+    return `${this.#prefix}${catalogueId}`;
+  }
+}
+
 /** Seed streams besides the customers' own (see `customerStream`). */
 const stream = {
   arrivals: 2,
@@ -340,7 +377,8 @@ class DayWriter {
     costs: 0,
     fx_rates: 0,
   };
-  private nextOrderId = firstOrderId;
+  private readonly series: SeriesIds;
+  private orders = 0;
   private blankedCreatedAt = false;
   private files = 0;
   private bytes = 0;
@@ -353,6 +391,7 @@ class DayWriter {
   ) {
     const { seed, users, days } = options;
     this.ids = new UserIdMapper(new Random(seed, stream.userIds));
+    this.series = new SeriesIds(options.startDate);
     this.fx = fxSeries(new Random(seed, stream.fx), days);
     this.dirt = new Random(seed, stream.dirt);
     // Tens at most: enough to see in every run report, far below the 1% a file may reject.
@@ -378,6 +417,17 @@ class DayWriter {
     };
     this.eventExported = new Uint8Array(context.catalogue.events.length);
     this.stagedBuyer = new Uint8Array(users + offlineBuyers);
+  }
+
+  /** The exported id of simulated user number `user`, continuing the series of the seed. */
+  private userId(user: number): string {
+    return this.ids.idOf(this.series.userOffset + user);
+  }
+
+  /** The exported id of catalogue event number `event`. */
+  private eventId(event: number): string {
+    const found = this.context.catalogue.events[event];
+    return found ? this.series.eventId(found.id) : "";
   }
 
   /** The five objects of `day`, in write order. */
@@ -468,7 +518,7 @@ class DayWriter {
       }
       const source = at(row, visitField.source);
       const line =
-        `${this.ids.idOf(at(row, visitField.user))},${this.calendar.timestamp(start)},${endText},` +
+        `${this.userId(at(row, visitField.user))},${this.calendar.timestamp(start)},${endText},` +
         `${referenceData.devices[at(row, visitField.device)]},${source === 0 ? "" : String(source)}`;
       out.appendLine(line);
       if (duplicated.has(row)) this.scheduleCopy("visits", day, line, 0);
@@ -513,14 +563,14 @@ class DayWriter {
         currency === 0 ? revenueRub : revenueRub / (this.fx[currency - 1]?.[day] ?? 1);
       const device = at(row, orderField.device);
       const fields = [
-        String(this.nextOrderId++),
-        this.ids.idOf(user),
+        this.series.orderId(this.orders++),
+        this.userId(user),
         this.calendar.timestamp(at(row, orderField.createdAt)),
         money(revenue),
         currencies[currency] ?? "",
         String(at(row, orderField.tickets)),
         referenceData.ticketServices[at(row, orderField.service)]?.name ?? "",
-        this.context.catalogue.events[event]?.id ?? "",
+        this.eventId(event),
         device < 0 ? "" : (referenceData.devices[device] ?? ""),
       ];
       const kind = spoiled.get(row);
@@ -555,7 +605,7 @@ class DayWriter {
   private eventLines(day: number, newEvents: number[]): string[] {
     const lineOf = (event: number): string => {
       const found = this.context.catalogue.events[event];
-      return found ? csvLine([found.id, found.type, found.region, found.city]) : "";
+      return found ? csvLine([this.eventId(event), found.type, found.region, found.city]) : "";
     };
     newEvents.sort((x, y) => x - y);
     this.exportedEvents.push(...newEvents);

@@ -4,9 +4,7 @@ import { join } from "node:path";
 import type { Settings } from "../config/settings.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import type { ObjectBody, ObjectStore } from "../storage/object-store.ts";
-import { isTransient } from "../storage/s3-object-store.ts";
 import { PublishError, toError } from "../util/errors.ts";
-import { withRetries } from "../util/retry.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import {
   defaultParquetLayout,
@@ -274,15 +272,11 @@ async function uploadPart(
   const digest = await digestFile(part.path);
   const started = performance.now();
   try {
-    await withRetries(
-      async () => {
-        // A fresh body per attempt: a stream cannot be replayed.
-        const body: ObjectBody =
-          digest.bytes <= singlePutLimit ? await readFile(part.path) : createReadStream(part.path);
-        await store.write(key, body, parquetContentType);
-      },
-      { attempts: 3, retryable: isTransient },
-    );
+    // The store retries each request within its one budget (s3MaxAttempts): no
+    // retries here, which would multiply with it.
+    const body: ObjectBody =
+      digest.bytes <= singlePutLimit ? await readFile(part.path) : createReadStream(part.path);
+    await store.write(key, body, parquetContentType);
   } catch (error) {
     throw new PublishError(
       `uploading ${mart} file ${part.path} to ${key} failed: ${toError(error).message}`,

@@ -18,6 +18,12 @@ export interface CompiledDataTest {
    * `reconcile`: `left_value`, `right_value`. `row_count`: `n`.
    */
   readonly sql: string;
+  /**
+   * Row tests only: the rows that break the rule (for `unique`, each
+   * duplicated value with its count), of which a failed test keeps up to
+   * 100 (SPEC §4). `sql` counts exactly these rows.
+   */
+  readonly rowsSql?: string;
   readonly declaration: DataTestDeclaration;
 }
 
@@ -37,6 +43,11 @@ export function compileDataTests(
   return compiled;
 }
 
+/** A row test: its failing rows, and the count of them that decides it. */
+function rowTest(rowsSql: string): { sql: string; rowsSql: string } {
+  return { sql: `select count(*) as failures from (${rowsSql})`, rowsSql };
+}
+
 function compileOne(project: Project, model: Model, test: DataTestDeclaration): CompiledDataTest {
   const relation = `${quoteIdentifier(model.schema)}.${quoteIdentifier(model.name)}`;
   const and = test.where === undefined ? "" : ` and (${test.where})`;
@@ -54,7 +65,7 @@ function compileOne(project: Project, model: Model, test: DataTestDeclaration): 
       return {
         ...base,
         column: test.column,
-        sql: `select count(*) as failures from ${relation} where ${column} is null${and}`,
+        ...rowTest(`select * from ${relation} where ${column} is null${and}`),
       };
     }
     case "unique": {
@@ -64,7 +75,9 @@ function compileOne(project: Project, model: Model, test: DataTestDeclaration): 
       return {
         ...base,
         ...(test.columns.length === 1 ? { column: test.columns[0] } : {}),
-        sql: `select count(*) as failures from (select ${columns} from ${relation} where true${notNull}${and} group by ${columns} having count(*) > 1)`,
+        ...rowTest(
+          `select ${columns}, count(*) as duplicates from ${relation} where true${notNull}${and} group by ${columns} having count(*) > 1`,
+        ),
       };
     }
     case "accepted_values": {
@@ -73,7 +86,9 @@ function compileOne(project: Project, model: Model, test: DataTestDeclaration): 
       return {
         ...base,
         column: test.column,
-        sql: `select count(*) as failures from ${relation} where ${column} is not null and cast(${column} as varchar) not in (${values})${and}`,
+        ...rowTest(
+          `select * from ${relation} where ${column} is not null and cast(${column} as varchar) not in (${values})${and}`,
+        ),
       };
     }
     case "relationships": {
@@ -88,7 +103,9 @@ function compileOne(project: Project, model: Model, test: DataTestDeclaration): 
       return {
         ...base,
         column: test.column,
-        sql: `select count(*) as failures from ${relation} as child where ${column} is not null${and} and not exists (select 1 from ${parentRelation} as parent where parent.${quoteIdentifier(test.field)} = ${column})`,
+        ...rowTest(
+          `select child.* from ${relation} as child where ${column} is not null${and} and not exists (select 1 from ${parentRelation} as parent where parent.${quoteIdentifier(test.field)} = ${column})`,
+        ),
       };
     }
     case "range": {
@@ -100,13 +117,15 @@ function compileOne(project: Project, model: Model, test: DataTestDeclaration): 
       return {
         ...base,
         column: test.column,
-        sql: `select count(*) as failures from ${relation} where ${column} is not null${and} and not (${bounds})`,
+        ...rowTest(
+          `select * from ${relation} where ${column} is not null${and} and not (${bounds})`,
+        ),
       };
     }
     case "expression":
       return {
         ...base,
-        sql: `select count(*) as failures from ${relation} where not coalesce((${test.check}), false)${and}`,
+        ...rowTest(`select * from ${relation} where not coalesce((${test.check}), false)${and}`),
       };
     case "reconcile":
       return {

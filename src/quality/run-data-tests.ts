@@ -82,9 +82,10 @@ export async function runDataTests(
         ? await reusableResult(warehouse, options.runId, test, fingerprint)
         : undefined;
     if (earlier) reused += 1;
-    const result = earlier ?? (await runOne(warehouse, options.runId, test));
+    const result = earlier?.result ?? (await runOne(warehouse, options.runId, test));
     results.push(result);
     await store(warehouse, result, fingerprint);
+    await keepFailingRows(warehouse, result, test, earlier?.runId, logger);
     const fields = {
       test: result.name,
       model: result.model,
@@ -272,31 +273,80 @@ async function testFingerprints(
   };
 }
 
-/** The latest earlier result of the same test over the same inputs, re-dated to this run. */
+/** The latest earlier result of the same test over the same inputs, re-dated to this run, and its run. */
 async function reusableResult(
   warehouse: Warehouse,
   runId: string,
   test: CompiledDataTest,
   fingerprint: string,
-): Promise<DataTestResult | undefined> {
+): Promise<{ result: DataTestResult; runId: string } | undefined> {
   const [row] = await warehouse.all<{
+    run_id: string;
     status: DataTestStatus;
     failures: number;
     message: string | null;
   }>(
-    `select status, failures, message from meta.data_test_results
+    `select run_id, status, failures, message from meta.data_test_results
      where test_name = $1 and input_fingerprint = $2 and run_id <> $3 and status <> 'error'
      order by tested_at desc limit 1`,
     [test.name, fingerprint, runId],
   );
   if (!row) return undefined;
   return {
-    ...resultBase(runId, test),
-    status: row.status,
-    failures: row.failures,
-    message: row.message ?? "",
-    seconds: 0,
+    runId: row.run_id,
+    result: {
+      ...resultBase(runId, test),
+      status: row.status,
+      failures: row.failures,
+      message: row.message ?? "",
+      seconds: 0,
+    },
   };
+}
+
+/** Most rows a failed test keeps (SPEC §4). */
+export const keptFailingRows = 100;
+
+/**
+ * Keeps up to {@link keptFailingRows} rows breaking a failed row test in
+ * meta.data_test_failures, as JSON objects: read again, or copied from the
+ * run whose result was reused (same inputs, same rows).
+ */
+async function keepFailingRows(
+  warehouse: Warehouse,
+  result: DataTestResult,
+  test: CompiledDataTest,
+  reusedFrom: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  await warehouse.run("delete from meta.data_test_failures where run_id = $1 and test_name = $2", [
+    result.runId,
+    result.name,
+  ]);
+  if (result.status !== "fail" || test.rowsSql === undefined) return;
+  if (reusedFrom !== undefined) {
+    await warehouse.run(
+      `insert into meta.data_test_failures
+       select $1, test_name, row_number, row_json from meta.data_test_failures
+       where run_id = $2 and test_name = $3`,
+      [result.runId, reusedFrom, result.name],
+    );
+    return;
+  }
+  try {
+    await warehouse.run(
+      `insert into meta.data_test_failures
+       select $1, $2, row_number() over (), to_json(failing)::varchar
+       from (select * from (${test.rowsSql}) limit ${keptFailingRows}) as failing`,
+      [result.runId, result.name],
+    );
+  } catch (thrown) {
+    // The count already failed the test; a sample that cannot be kept must not hide that.
+    logger.warn(
+      { test: result.name, err: toError(thrown).message },
+      "could not keep the failing rows of a data test",
+    );
+  }
 }
 
 async function store(

@@ -7,6 +7,7 @@ import type {
   ReportData,
   ReportDataTest,
   ReportFailedFile,
+  ReportGuards,
   ReportKpis,
   ReportModel,
   ReportRejects,
@@ -114,7 +115,10 @@ export async function readReportData(
     rejects: await readRejects(session, runId),
     staging,
     stagingOrigin: origin,
-    tests: relations.has("meta.data_test_results") ? await readTests(session, runId) : [],
+    tests: relations.has("meta.data_test_results")
+      ? await readTests(session, runId, relations.has("meta.data_test_failures"))
+      : [],
+    guards: relations.has("meta.guard_checks") ? await readGuards(session, runId) : null,
     models: relations.has("meta.model_builds") ? await readModels(session, runId) : [],
   };
 }
@@ -323,7 +327,23 @@ async function readRejects(session: SqlSession, runId: string): Promise<ReportRe
   }));
 }
 
-async function readTests(session: SqlSession, runId: string): Promise<ReportDataTest[]> {
+async function readTests(
+  session: SqlSession,
+  runId: string,
+  withFailingRows: boolean,
+): Promise<ReportDataTest[]> {
+  const failing = new Map<string, Record<string, unknown>[]>();
+  if (withFailingRows) {
+    const kept = await session.all<{ test_name: string; row_json: string }>(
+      "select test_name, row_json from meta.data_test_failures where run_id = $1 order by test_name, row_number",
+      [runId],
+    );
+    for (const row of kept)
+      failing.set(row.test_name, [
+        ...(failing.get(row.test_name) ?? []),
+        JSON.parse(row.row_json) as Record<string, unknown>,
+      ]);
+  }
   const rows = await session.all<{
     model: string;
     test_name: string;
@@ -350,7 +370,46 @@ async function readTests(session: SqlSession, runId: string): Promise<ReportData
     failures: row.failures,
     message: row.message,
     seconds: row.seconds,
+    failingRows: failing.get(row.test_name) ?? [],
   }));
+}
+
+async function readGuards(session: SqlSession, runId: string): Promise<ReportGuards | null> {
+  const checks = await session.all<{
+    check_name: string;
+    subject: string;
+    compared_run_id: string | null;
+    previous_value: string | null;
+    current_value: string | null;
+    figure: number | null;
+    threshold: number | null;
+    status: string;
+    message: string;
+  }>(
+    `select check_name, subject, compared_run_id, previous_value, current_value, figure, threshold, status, message
+     from meta.guard_checks where run_id = $1
+     order by status = 'pass', check_name, subject`,
+    [runId],
+  );
+  if (checks.length === 0) return null;
+  const [run] = await session.all<{ accepted_changes: boolean | null }>(
+    "select accepted_changes from meta.runs where run_id = $1",
+    [runId],
+  );
+  return {
+    comparedRunId: checks[0]?.compared_run_id ?? null,
+    acceptedChanges: run?.accepted_changes === true,
+    checks: checks.map((row) => ({
+      check: row.check_name,
+      subject: row.subject,
+      previous: row.previous_value,
+      current: row.current_value,
+      figure: row.figure,
+      threshold: row.threshold,
+      status: row.status,
+      message: row.message,
+    })),
+  };
 }
 
 const layerBySchema: Readonly<Record<string, string>> = {

@@ -177,6 +177,7 @@ function page(
     sourcesSection(data),
     rejectsSection(data),
     quarantineSection(data),
+    guardsSection(data),
     testsSection(data),
     modelsSection(data, runCharts.get("model-timings")),
     "</section>",
@@ -448,9 +449,64 @@ function testsSection(data: ReportData): string {
   return `<section id="tests"><h3>Data tests</h3>
 <p><b>${passed}</b> passed, <b>${failed}</b> failed, <b>${warned}</b> warned.</p>
 ${problems.length > 0 ? htmlTable(headers, problems.map(row), { className: "problems" }) : ""}
+${problems.map(failingRowsTable).join("\n")}
 <details><summary>Tests per model</summary>
 ${htmlTable(["model", "tests", "passed", "failed", "warned", "seconds", "kinds"], perModel)}
 </details>
+</section>`;
+}
+
+/** The rows a failed test kept (SPEC §4: up to 100), under the test. */
+function failingRowsTable(test: ReportData["tests"][number]): string {
+  if (test.failingRows.length === 0) return "";
+  const columns = [...new Set(test.failingRows.flatMap((row) => Object.keys(row)))];
+  const cells: Cell[][] = test.failingRows.map((row) =>
+    columns.map((column) => {
+      const value = row[column];
+      if (value === null || value === undefined) return null;
+      return typeof value === "number"
+        ? value
+        : clip(typeof value === "string" ? value : JSON.stringify(value), 80);
+    }),
+  );
+  const kept =
+    test.failingRows.length < test.failures
+      ? `${test.failingRows.length} of ${test.failures} rows`
+      : `${test.failingRows.length} row(s)`;
+  return `<details class="failing-rows" open><summary>Rows that break <code>${escapeHtml(test.name)}</code> (${kept}, kept in <code>meta.data_test_failures</code>)</summary>
+${htmlTable(columns, cells)}
+</details>`;
+}
+
+/** SPEC §4 publish guards: every check with its figure and threshold. */
+function guardsSection(data: ReportData): string {
+  const { guards } = data;
+  if (!guards) {
+    return '<section id="guards"><h3>Guards</h3><p>This run checked no publish guards (only runs that publish do).</p></section>';
+  }
+  const breaches = guards.checks.filter((c) => c.status !== "pass");
+  const compared = guards.comparedRunId
+    ? `Compared with the published run <code>${escapeHtml(guards.comparedRunId)}</code>.`
+    : "No run was published before: only the quarantined shares were checked.";
+  const verdict =
+    breaches.length === 0
+      ? "Every guard held."
+      : guards.acceptedChanges
+        ? `<b>${breaches.length}</b> guard(s) breached; the run was published anyway with <code>--accept-changes</code>.`
+        : `<b>${breaches.length}</b> guard(s) breached; the run published nothing and the previous manifest stayed in force.`;
+  const rows: Cell[][] = guards.checks.map((c) => [
+    c.check,
+    c.subject,
+    c.previous,
+    c.current,
+    c.figure === null ? null : Number(c.figure.toPrecision(4)),
+    c.threshold,
+    raw(badge(c.status)),
+    c.message,
+  ]);
+  return `<section id="guards"><h3>Guards</h3>
+<p>${compared} ${verdict}</p>
+${htmlTable(["check", "subject", "published", "this run", "figure", "threshold", "status", "message"], rows, breaches.length > 0 ? { className: "problems" } : undefined)}
 </section>`;
 }
 

@@ -21,8 +21,8 @@ code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; 
 .facts dd { margin: 0; }
 .badge { display: inline-block; font-size: 12px; font-weight: 600; padding: 1px 8px; border-radius: 10px; background: #eaeef2; color: #424a53; vertical-align: middle; }
 .status-succeeded, .status-pass, .status-built { background: #dafbe1; color: #1a7f37; }
-.status-failed, .status-fail, .status-error { background: #ffebe9; color: #cf222e; }
-.status-running, .status-skipped, .status-warn { background: #fff8c5; color: #9a6700; }
+.status-failed, .status-fail, .status-error, .status-breach { background: #ffebe9; color: #cf222e; }
+.status-running, .status-skipped, .status-warn, .status-accepted { background: #fff8c5; color: #9a6700; }
 .error, .notice { padding: 8px 12px; border-radius: 6px; }
 .error { background: #ffebe9; color: #82071e; }
 .notice { background: #fff8c5; }

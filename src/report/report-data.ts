@@ -71,6 +71,28 @@ export interface ReportDataTest {
   readonly failures: number;
   readonly message: string | null;
   readonly seconds: number;
+  /** Up to 100 rows breaking a failed row test (`meta.data_test_failures`). */
+  readonly failingRows: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** One publish guard this run checked (`meta.guard_checks`). */
+export interface ReportGuardCheck {
+  readonly check: string;
+  readonly subject: string;
+  readonly previous: string | null;
+  readonly current: string | null;
+  readonly figure: number | null;
+  readonly threshold: number | null;
+  /** pass | breach | accepted */
+  readonly status: string;
+  readonly message: string;
+}
+
+/** The publish guards of the run: what it was compared with and whether it accepted changes. */
+export interface ReportGuards {
+  readonly comparedRunId: string | null;
+  readonly acceptedChanges: boolean;
+  readonly checks: readonly ReportGuardCheck[];
 }
 
 /** A model of the DAG and what this run did with it (`meta.model_builds`). */
@@ -153,5 +175,7 @@ export interface ReportData {
   readonly staging: readonly StagingCounts[];
   readonly stagingOrigin: StagingOrigin;
   readonly tests: readonly ReportDataTest[];
+  /** Null when the run checked no guards (an ingest run, or a database before migration 6). */
+  readonly guards: ReportGuards | null;
   readonly models: readonly ReportModel[];
 }

@@ -11,6 +11,8 @@ export interface RunOptions {
   readonly fullRefresh?: boolean;
   /** Model selection, e.g. `mart_ltv+` or `+mart_rfm,stg_orders`. */
   readonly select?: string;
+  /** Publish even when a publish guard breaches (`--accept-changes`); recorded with the run. */
+  readonly acceptChanges?: boolean;
 }
 
 /** What every step of a run can use. */

@@ -1,3 +1,4 @@
+import { ConfigError } from "../util/errors.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
 
 /** One source's freshness: when data last arrived and how new the newest event is. */
@@ -6,8 +7,27 @@ export interface SourceFreshness {
   readonly files: number;
   readonly newestFile: Date | null;
   readonly newestEvent: Date | null;
+  /** Hours since the newest file was modified; null without files. */
   readonly ageHours: number | null;
+  /** The newest file is older than the file-age SLA (or there is none). */
   readonly breach: boolean;
+  /** Hours since the newest event time (read as UTC); null without events. */
+  readonly eventAgeHours: number | null;
+  /** The source's opt-in event-time SLA (`eventFreshnessHours`); null when it has none. */
+  readonly eventSlaHours: number | null;
+  /** The newest event is older than the event-time SLA (or there is none); false without one. */
+  readonly eventBreach: boolean;
+}
+
+/** A publish guard of the last run that checked them (`meta.guard_checks`). */
+export interface StatusGuardCheck {
+  readonly check: string;
+  readonly subject: string;
+  readonly previous: string | null;
+  readonly current: string | null;
+  readonly figure: number | null;
+  readonly threshold: number | null;
+  readonly status: string;
 }
 
 /** What `duckmart status` shows. */
@@ -15,6 +35,20 @@ export interface WarehouseStatus {
   readonly runs: readonly Record<string, unknown>[];
   readonly sources: readonly SourceFreshness[];
   readonly marts: readonly { readonly mart: string; readonly rows: number }[];
+  /** The run whose guards are shown, whether it accepted changes, and its checks. */
+  readonly guards: {
+    readonly runId: string;
+    readonly acceptedChanges: boolean;
+    readonly checks: readonly StatusGuardCheck[];
+  } | null;
+}
+
+/** The freshness rules `readStatus` applies. */
+export interface FreshnessRules {
+  /** File-age SLA of every source (`freshnessSlaHours`). */
+  readonly slaHours: number;
+  /** Opt-in event-time SLA per source (`eventFreshnessHours`). */
+  readonly eventFreshnessHours?: Readonly<Record<string, number>>;
 }
 
 /** The newest event time of each source, by its time column. */
@@ -27,15 +61,30 @@ const eventTimeColumn: Readonly<Record<string, string | null>> = {
 };
 
 /**
- * Reads the last runs, per-source freshness and per-mart row counts. A
- * source breaks its SLA when its newest loaded file is older than
- * `slaHours` (or it has none).
+ * Reads the last runs, per-source freshness, per-mart row counts and the
+ * publish guards of the last run that checked them. A source breaks its SLA
+ * when its newest loaded file is older than `slaHours` (or it has none), and
+ * its event-time SLA, where it has one, when its newest event time is older
+ * than that many hours. Throws a ConfigError for an event-time SLA on a
+ * source that is unknown or has no event time.
  */
 export async function readStatus(
   session: SqlSession,
-  slaHours: number,
+  rules: FreshnessRules,
   now = new Date(),
 ): Promise<WarehouseStatus> {
+  const { slaHours } = rules;
+  const eventSlas = rules.eventFreshnessHours ?? {};
+  for (const source of Object.keys(eventSlas)) {
+    if (!(source in eventTimeColumn))
+      throw new ConfigError(
+        `setting eventFreshnessHours names unknown source ${source} (known: ${Object.keys(eventTimeColumn).join(", ")})`,
+      );
+    if (!eventTimeColumn[source])
+      throw new ConfigError(
+        `setting eventFreshnessHours: source ${source} has no event time, so it cannot have an event-time SLA`,
+      );
+  }
   const runs = await session.all(
     `select run_id, job, trigger, status, started_at,
             round(epoch(coalesce(finished_at, now()::timestamp) - started_at), 1) as seconds,
@@ -60,6 +109,8 @@ export async function readStatus(
       newestEvent = row?.newest ?? null;
     }
     const ageHours = newestFile ? (now.getTime() - newestFile.getTime()) / 3_600_000 : null;
+    const eventAgeHours = newestEvent ? (now.getTime() - newestEvent.getTime()) / 3_600_000 : null;
+    const eventSlaHours = eventSlas[source] ?? null;
     sources.push({
       source,
       files: files.get(source)?.files ?? 0,
@@ -67,6 +118,10 @@ export async function readStatus(
       newestEvent,
       ageHours,
       breach: ageHours === null || ageHours > slaHours,
+      eventAgeHours,
+      eventSlaHours,
+      eventBreach:
+        eventSlaHours !== null && (eventAgeHours === null || eventAgeHours > eventSlaHours),
     });
   }
   const martNames = await session.all<{ table_name: string }>(
@@ -79,5 +134,46 @@ export async function readStatus(
     );
     marts.push({ mart: table_name, rows: row?.n ?? 0 });
   }
-  return { runs, sources, marts };
+  return { runs, sources, marts, guards: await readGuards(session) };
+}
+
+/** The guard checks of the newest run that stored any (none before migration 6 or any daily run). */
+async function readGuards(session: SqlSession): Promise<WarehouseStatus["guards"]> {
+  const [table] = await session.all<{ n: number }>(
+    "select count(*) as n from information_schema.tables where table_catalog = current_database() and table_schema = 'meta' and table_name = 'guard_checks'",
+  );
+  if (!table?.n) return null;
+  const [run] = await session.all<{ run_id: string; accepted_changes: boolean | null }>(
+    `select r.run_id, r.accepted_changes from meta.runs r
+     where exists (select 1 from meta.guard_checks g where g.run_id = r.run_id)
+     order by r.started_at desc limit 1`,
+  );
+  if (!run) return null;
+  const checks = await session.all<{
+    check_name: string;
+    subject: string;
+    previous_value: string | null;
+    current_value: string | null;
+    figure: number | null;
+    threshold: number | null;
+    status: string;
+  }>(
+    `select check_name, subject, previous_value, current_value, figure, threshold, status
+     from meta.guard_checks where run_id = $1
+     order by status = 'pass', check_name, subject`,
+    [run.run_id],
+  );
+  return {
+    runId: run.run_id,
+    acceptedChanges: run.accepted_changes === true,
+    checks: checks.map((row) => ({
+      check: row.check_name,
+      subject: row.subject,
+      previous: row.previous_value,
+      current: row.current_value,
+      figure: row.figure,
+      threshold: row.threshold,
+      status: row.status,
+    })),
+  };
 }

@@ -30,7 +30,10 @@ export interface S3Location {
   readonly bucket: string;
   readonly region: string;
   readonly forcePathStyle: boolean;
+  /** Attempts per S3 request in all, the first included (`s3MaxAttempts`). */
   readonly maxAttempts: number;
+  /** First backoff delay between attempts (default 100 ms); each later one doubles, with full jitter. */
+  readonly retryBaseDelayMs?: number;
   readonly maxSockets?: number;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
@@ -41,21 +44,28 @@ const multipartPartSize = 8 * 1024 * 1024;
  * ObjectStore over the S3 API, for AWS and S3-compatible stores (MinIO,
  * s3rver). Checksums are computed only when an operation requires them,
  * which those stores accept; download integrity is checked here instead.
+ *
+ * One retry budget per request: every S3 request gets at most `maxAttempts`
+ * attempts in all. The SDK's own retries are off for the requests retried
+ * here (list, head, get, put, delete), so that its attempts and these do not
+ * multiply; the parts of a streamed multipart upload, whose body cannot be
+ * sent again as a whole, are each retried by the SDK instead, with the same budget.
  */
 export class S3ObjectStore implements ObjectStore {
+  /** No SDK retries: {@link S3ObjectStore.#attempt} retries each request. */
   readonly #client: S3Client;
+  /** SDK retries with the whole budget, for the part requests of streamed uploads only. */
+  readonly #uploadClient: S3Client;
   readonly #bucket: string;
   readonly #maxAttempts: number;
+  readonly #baseDelayMs: number;
 
   constructor(location: S3Location) {
     const maxSockets = location.maxSockets ?? 32;
     const config: S3ClientConfig = {
       region: process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? location.region,
       forcePathStyle: location.forcePathStyle,
-      maxAttempts: location.maxAttempts,
-      // Standard: exponential backoff with jitter. Adaptive mode rate-limits
-      // every later request after one SlowDown (measured 2.1 s → 7.6 s for 40 objects).
-      retryMode: "standard",
+      maxAttempts: 1,
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
       requestHandler: {
@@ -68,8 +78,21 @@ export class S3ObjectStore implements ObjectStore {
     if (location.endpoint) config.endpoint = location.endpoint;
     if (location.credentials) config.credentials = location.credentials;
     this.#client = new S3Client(config);
+    this.#uploadClient = new S3Client({
+      ...config,
+      maxAttempts: location.maxAttempts,
+      // Standard: exponential backoff with jitter. Adaptive mode rate-limits
+      // every later request after one SlowDown (measured 2.1 s → 7.6 s for 40 objects).
+      retryMode: "standard",
+    });
     this.#bucket = location.bucket;
     this.#maxAttempts = location.maxAttempts;
+    this.#baseDelayMs = location.retryBaseDelayMs ?? 100;
+  }
+
+  /** Attempts each S3 request gets in all (`s3MaxAttempts`). */
+  get maxAttempts(): number {
+    return this.#maxAttempts;
   }
 
   /** The bucket this store reads and writes. */
@@ -80,19 +103,14 @@ export class S3ObjectStore implements ObjectStore {
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     let continuationToken: string | undefined;
     do {
-      const page = await this.#send(`list s3://${this.#bucket}/${prefix}`, () =>
-        // The SDK retries 5xx, throttling and network errors itself, but not a
-        // page that arrived garbled (it fails to parse): that one is retried here.
-        withRetries(
-          () =>
-            this.#client.send(
-              new ListObjectsV2Command({
-                Bucket: this.#bucket,
-                Prefix: prefix,
-                ContinuationToken: continuationToken,
-              }),
-            ),
-          { attempts: this.#maxAttempts, retryable: isGarbledResponse },
+      // A page that arrived garbled (it fails to parse) is retried like a 5xx.
+      const page = await this.#attempt(`list s3://${this.#bucket}/${prefix}`, () =>
+        this.#client.send(
+          new ListObjectsV2Command({
+            Bucket: this.#bucket,
+            Prefix: prefix,
+            ContinuationToken: continuationToken,
+          }),
         ),
       );
       for (const item of page.Contents ?? []) {
@@ -110,8 +128,8 @@ export class S3ObjectStore implements ObjectStore {
 
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const response = await this.#client.send(
-        new HeadObjectCommand({ Bucket: this.#bucket, Key: key }),
+      const response = await this.#attempt(`head s3://${this.#bucket}/${key}`, () =>
+        this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key })),
       );
       return {
         key,
@@ -120,87 +138,80 @@ export class S3ObjectStore implements ObjectStore {
         lastModified: response.LastModified ?? new Date(0),
       };
     } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw storageError(`head s3://${this.#bucket}/${key}`, error);
+      if (isNotFound(error) || isNotFound((error as { cause?: unknown }).cause)) return undefined;
+      throw error;
     }
   }
 
   async download(object: ObjectInfo, destination: string): Promise<void> {
     const what = `download s3://${this.#bucket}/${object.key}`;
-    await withRetries(
-      async () => {
-        try {
-          const response = await this.#client.send(
-            new GetObjectCommand({
-              Bucket: this.#bucket,
-              Key: object.key,
-              IfMatch: `"${object.etag}"`,
-            }),
-          );
-          const check = new IntegrityCheck();
-          await pipeline(response.Body as Readable, check, createWriteStream(destination));
-          check.verify(object, what);
-        } catch (error) {
-          await rm(destination, { force: true });
-          throw storageError(what, error);
-        }
-      },
-      { attempts: this.#maxAttempts, retryable: isTransient },
-    );
+    await this.#attempt(what, async () => {
+      try {
+        const response = await this.#client.send(
+          new GetObjectCommand({
+            Bucket: this.#bucket,
+            Key: object.key,
+            IfMatch: `"${object.etag}"`,
+          }),
+        );
+        const check = new IntegrityCheck();
+        await pipeline(response.Body as Readable, check, createWriteStream(destination));
+        check.verify(object, what);
+      } catch (error) {
+        await rm(destination, { force: true });
+        throw error;
+      }
+    });
   }
 
   async read(key: string): Promise<Buffer> {
     const what = `read s3://${this.#bucket}/${key}`;
-    return withRetries(
-      async () => {
-        try {
-          const response = await this.#client.send(
-            new GetObjectCommand({ Bucket: this.#bucket, Key: key }),
-          );
-          const bytes = Buffer.from(
-            await (
-              response.Body as { transformToByteArray(): Promise<Uint8Array> }
-            ).transformToByteArray(),
-          );
-          if (response.ContentLength !== undefined && bytes.length !== response.ContentLength) {
-            throw new StorageError(
-              `${what}: got ${bytes.length} of ${response.ContentLength} bytes`,
-              { transient: true },
-            );
-          }
-          return bytes;
-        } catch (error) {
-          throw storageError(what, error);
-        }
-      },
-      { attempts: this.#maxAttempts, retryable: isTransient },
-    );
+    return this.#attempt(what, async () => {
+      const response = await this.#client.send(
+        new GetObjectCommand({ Bucket: this.#bucket, Key: key }),
+      );
+      const bytes = Buffer.from(
+        await (
+          response.Body as { transformToByteArray(): Promise<Uint8Array> }
+        ).transformToByteArray(),
+      );
+      if (response.ContentLength !== undefined && bytes.length !== response.ContentLength) {
+        throw new StorageError(`${what}: got ${bytes.length} of ${response.ContentLength} bytes`, {
+          transient: true,
+        });
+      }
+      return bytes;
+    });
   }
 
   async write(key: string, body: ObjectBody, contentType?: string): Promise<void> {
     const what = `write s3://${this.#bucket}/${key}`;
-    try {
-      if (body instanceof Readable) {
-        const upload = new Upload({
-          client: this.#client,
-          params: { Bucket: this.#bucket, Key: key, Body: body, ContentType: contentType },
-          partSize: multipartPartSize,
-          queueSize: 4,
-          leavePartsOnError: false,
-        });
-        await upload.done();
-        return;
-      }
+    if (!(body instanceof Readable)) {
       const bytes = typeof body === "string" ? Buffer.from(body) : body;
-      await this.#client.send(
-        new PutObjectCommand({
-          Bucket: this.#bucket,
-          Key: key,
-          Body: bytes,
-          ContentType: contentType,
-          ContentMD5: createHash("md5").update(bytes).digest("base64"),
-        }),
+      const md5 = createHash("md5").update(bytes).digest("base64");
+      await this.#attempt(what, () =>
+        this.#client.send(
+          new PutObjectCommand({
+            Bucket: this.#bucket,
+            Key: key,
+            Body: bytes,
+            ContentType: contentType,
+            ContentMD5: md5,
+          }),
+        ),
       );
+      return;
+    }
+    try {
+      // A stream can be sent once: each part request is retried (by the SDK) instead.
+      const upload = new Upload({
+        client: this.#uploadClient,
+        params: { Bucket: this.#bucket, Key: key, Body: body, ContentType: contentType },
+        partSize: multipartPartSize,
+        queueSize: 4,
+        leavePartsOnError: false,
+      });
+      await upload.done();
     } catch (error) {
       throw storageError(what, error);
     }
@@ -209,7 +220,7 @@ export class S3ObjectStore implements ObjectStore {
   async delete(keys: readonly string[]): Promise<void> {
     for (let start = 0; start < keys.length; start += 1000) {
       const batch = keys.slice(start, start + 1000);
-      const response = await this.#send(
+      const response = await this.#attempt(
         `delete ${batch.length} objects from s3://${this.#bucket}`,
         () =>
           this.#client.send(
@@ -231,14 +242,31 @@ export class S3ObjectStore implements ObjectStore {
   /** Closes idle sockets so the process can exit. */
   destroy(): void {
     this.#client.destroy();
+    this.#uploadClient.destroy();
   }
 
-  async #send<T>(what: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw storageError(what, error);
-    }
+  /**
+   * One S3 request with its whole retry budget: up to `maxAttempts`
+   * attempts, retried on transient failures (5xx, throttling, network
+   * errors, damaged bodies) with exponential backoff and full jitter.
+   * Throws a StorageError naming `what`.
+   */
+  #attempt<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return withRetries(
+      async () => {
+        try {
+          return await call();
+        } catch (error) {
+          throw storageError(what, error);
+        }
+      },
+      {
+        attempts: this.#maxAttempts,
+        retryable: isTransient,
+        baseDelayMs: this.#baseDelayMs,
+        maxDelayMs: 5_000,
+      },
+    );
   }
 }
 

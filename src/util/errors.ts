@@ -37,6 +37,12 @@ export class QualityError extends DuckmartError {}
 /** Publishing the marts failed; the previous manifest stays in force. */
 export class PublishError extends DuckmartError {}
 
+/**
+ * A publish guard found a breach (SPEC §4): the run stops before publish and
+ * the previous manifest stays in force. Retrying cannot help; accepting can.
+ */
+export class GuardError extends PublishError {}
+
 /** Another process holds the warehouse lock. */
 export class LockError extends DuckmartError {
   override readonly permanent = false;

@@ -52,3 +52,41 @@ describe("loadSettings", () => {
     );
   });
 });
+
+describe("publish guard and freshness settings", () => {
+  it("default to SPEC §4's thresholds and no event-time SLA", () => {
+    const settings = loadSettings({ env: {}, file: file("empty.yaml", "") });
+    expect(settings.maxQuarantineRatio).toBe(0.05);
+    expect(settings.maxHistoryChange).toBe(0.01);
+    expect(settings.eventFreshnessHours).toEqual({});
+  });
+
+  it("take the per-source event-time SLA from YAML or as JSON from the environment", () => {
+    const yaml = loadSettings({ file: file("f.yaml", "eventFreshnessHours:\n  orders: 48\n") });
+    expect(yaml.eventFreshnessHours).toEqual({ orders: 48 });
+    const env = loadSettings({
+      env: {
+        DUCKMART_EVENT_FRESHNESS_HOURS: '{"visits": 6, "orders": 24}',
+        DUCKMART_MAX_QUARANTINE_RATIO: "0.2",
+        DUCKMART_MAX_HISTORY_CHANGE: "0",
+      },
+      file: file("empty2.yaml", ""),
+    });
+    expect(env.eventFreshnessHours).toEqual({ visits: 6, orders: 24 });
+    expect(env.maxQuarantineRatio).toBe(0.2);
+    expect(env.maxHistoryChange).toBe(0);
+  });
+
+  it("refuse wrong values naming the setting", () => {
+    const load = (env: Record<string, string>) => () =>
+      loadSettings({ env, file: file("empty3.yaml", "") });
+    expect(load({ DUCKMART_MAX_QUARANTINE_RATIO: "1.5" })).toThrow(
+      /setting maxQuarantineRatio \(DUCKMART_MAX_QUARANTINE_RATIO\)/,
+    );
+    expect(load({ DUCKMART_MAX_HISTORY_CHANGE: "-0.1" })).toThrow(/setting maxHistoryChange/);
+    expect(load({ DUCKMART_EVENT_FRESHNESS_HOURS: '{"orders": -1}' })).toThrow(
+      /setting eventFreshnessHours \(DUCKMART_EVENT_FRESHNESS_HOURS\): .*positive/,
+    );
+    expect(load({ DUCKMART_EVENT_FRESHNESS_HOURS: "48" })).toThrow(/setting eventFreshnessHours/);
+  });
+});

@@ -472,3 +472,40 @@ describe("generateExports at a larger scale", () => {
     }
   });
 });
+
+describe("a later period of the same seed", () => {
+  it("uses ids no earlier period used: users, orders and events", async () => {
+    const idsOf = async (options: { days: number; startDate?: string }) => {
+      const users = new Set<string>();
+      const orders = new Set<string>();
+      const events = new Set<string>();
+      await generateExports(
+        { users: 300, seed: 9, ...options },
+        {
+          write: async (key, body) => {
+            const rows = body.toString("utf8").trimEnd().split("\n").slice(1);
+            for (const row of rows) {
+              const fields = row.split(",");
+              if (key.startsWith("visits/")) users.add(fields[0] as string);
+              if (key.startsWith("orders/")) {
+                orders.add(fields[0] as string);
+                users.add(fields[1] as string);
+              }
+              if (key.startsWith("events/")) events.add(fields[0] as string);
+            }
+          },
+        },
+      );
+      return { users, orders, events };
+    };
+    const earlier = await idsOf({ days: 20 });
+    const later = await idsOf({ days: 2, startDate: "2024-01-21" });
+    for (const kind of ["users", "orders", "events"] as const) {
+      const shared = [...later[kind]].filter((id) => id !== "" && earlier[kind].has(id));
+      expect(shared, kind).toEqual([]);
+      expect(later[kind].size, kind).toBeGreaterThan(0);
+    }
+    // The default start keeps its ids.
+    expect([...earlier.orders].sort()[0]).toBe("10000000001");
+  });
+});

@@ -13,6 +13,8 @@ describe("a daily run on very little data", () => {
       ...s3.env,
       DUCKMART_WAREHOUSE: join(dir, "warehouse.duckdb"),
       DUCKMART_WORK_DIR: join(dir, "work"),
+      // 200 visitors plant 6 dirty orders among 25: far above the 5% publish guard, on purpose.
+      DUCKMART_MAX_QUARANTINE_RATIO: "1",
     };
     const generated = await runCli(
       ["generate", "--users", "200", "--days", "10", "--seed", "4", "--out", "s3://duckmart/raw"],

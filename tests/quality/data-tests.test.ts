@@ -222,6 +222,62 @@ describe("data tests", () => {
     expect(hasErrorFailures(selected)).toBe(false);
   });
 
+  it("keeps the rows that break a failed row test, queryable by run", async () => {
+    const kept = await warehouse.all<{ test_name: string; row_number: number; row_json: string }>(
+      "select test_name, row_number, row_json from meta.data_test_failures where run_id = 't1' order by test_name, row_number",
+    );
+    const rows = Object.fromEntries(
+      kept.map((row) => [`${row.test_name}#${row.row_number}`, JSON.parse(row.row_json)]),
+    );
+    expect(rows).toEqual({
+      "mart_things.accepted_values.kind#1": { id: 1, kind: "c", score: 1.5, parent_id: 11 },
+      "mart_things.low_score_for_a#1": { id: 1, kind: "a", score: 0.5, parent_id: 10 },
+      "mart_things.not_null.id#1": { id: null, kind: "b", score: 0.2, parent_id: null },
+      "mart_things.range.score#1": { id: 1, kind: "c", score: 1.5, parent_id: 11 },
+      "mart_things.relationships.parent_id#1": { id: 1, kind: "c", score: 1.5, parent_id: 11 },
+      "mart_things.tight_score#1": { id: 1, kind: "c", score: 1.5, parent_id: 11 },
+      "mart_things.unique.id#1": { id: 1, duplicates: 2 },
+    });
+  });
+
+  it("keeps at most 100 failing rows of a test, and copies them when a result is reused", async () => {
+    const dir = tempDir("duckmart-many");
+    mkdirSync(join(dir, "marts"));
+    writeFileSync(
+      join(dir, "marts/mart_many.sql"),
+      `/*
+description: 250 numbers, 240 of them above 9
+grain: one row per n
+columns:
+  n: {description: n, tests: [{range: {max: 9}}]}
+*/
+select range as n from range(250)
+`,
+    );
+    await buildAll(warehouse, undefined, { sqlDir: dir });
+    const [first] = await runDataTests(warehouse, {
+      runId: "m1",
+      sqlDir: dir,
+      reuseUnchanged: true,
+    });
+    const [second] = await runDataTests(warehouse, {
+      runId: "m2",
+      sqlDir: dir,
+      reuseUnchanged: true,
+    });
+    expect(first?.failures).toBe(240);
+    expect(second?.seconds).toBe(0);
+    const counts = await warehouse.all<{ run_id: string; n: number; low: number }>(
+      `select run_id, count(*) as n, min(cast(json_extract(row_json, '$.n') as integer)) as low
+       from meta.data_test_failures where run_id in ('m1', 'm2') group by run_id order by run_id`,
+    );
+    expect(counts).toEqual([
+      { run_id: "m1", n: 100, low: expect.any(Number) },
+      { run_id: "m2", n: 100, low: counts[0]?.low },
+    ]);
+    expect(counts[0]?.low).toBeGreaterThanOrEqual(10);
+  });
+
   it("rejects malformed declarations with the entry named", () => {
     expect(() => parseTestDeclarations(["not_a_test"], "x")).toThrow(
       /test #1: unknown kind not_a_test/,

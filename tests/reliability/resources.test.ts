@@ -85,6 +85,8 @@ describe("a memory limit far below the data", () => {
         DUCKMART_MEMORY_LIMIT: "64MB",
         DUCKMART_THREADS: "1",
         DUCKMART_TEMP_DIRECTORY: spill,
+        // 300 visitors plant 6 dirty orders among 43: above the 5% publish guard, on purpose.
+        DUCKMART_MAX_QUARANTINE_RATIO: "1",
       }),
     );
     expect(result.code, lastLine(result.stderr)).toBe(0);

@@ -39,6 +39,8 @@ beforeAll(async () => {
     DUCKMART_S3_ENDPOINT: proxy.endpoint,
     DUCKMART_WAREHOUSE: warehouse,
     DUCKMART_WORK_DIR: join(dir, "work"),
+    // 100 visitors plant 6 dirty orders among 15: far above the 5% publish guard, on purpose.
+    DUCKMART_MAX_QUARANTINE_RATIO: "1",
   };
 });
 

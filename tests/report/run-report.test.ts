@@ -332,6 +332,52 @@ describe("run report", () => {
   });
 });
 
+describe("run report: guards and failing rows", () => {
+  it("has a Guards section with every check, its figure and threshold", () => {
+    const section = html.slice(html.indexOf('<section id="guards">'));
+    expect(section).toContain("<h3>Guards</h3>");
+    expect(section).toContain("No run was published before");
+    expect(section).toContain("Every guard held.");
+    for (const subject of ["visits", "orders", "costs", "mart_user_profile", "data_as_of"])
+      expect(section).toContain(`<td>${subject}</td>`);
+    expect(section).toMatch(/<td>quarantine_ratio<\/td>/);
+  });
+
+  it("shows the rows a failed data test kept under the test", async () => {
+    const copy = join(root, "with-failing-rows.duckdb");
+    copyFileSync(settings.warehouse, copy);
+    const warehouse = await Warehouse.open(copy);
+    try {
+      await warehouse.run(
+        `update meta.data_test_results set status = 'fail', failures = 2, message = '2 row(s) break it'
+         where run_id = $1 and test_name = 'mart_rfm.range.r_score'`,
+        [runId],
+      );
+      await warehouse.run(
+        `insert into meta.data_test_failures values
+           ($1, 'mart_rfm.range.r_score', 1, '{"user_id":"u-broken-1","r_score":7}'),
+           ($1, 'mart_rfm.range.r_score', 2, '{"user_id":"u-broken-2","r_score":9}')`,
+        [runId],
+      );
+      await warehouse.run(
+        `update meta.guard_checks set status = 'breach', message = 'orders went wrong'
+         where run_id = $1 and check_name = 'quarantine_ratio' and subject = 'orders'`,
+        [runId],
+      );
+      const report = await buildRunReport(warehouse, runId, { baseCurrency: "RUB" });
+      const tests = report.html.slice(report.html.indexOf('<section id="tests">'));
+      expect(tests).toContain("Rows that break <code>mart_rfm.range.r_score</code> (2 row(s)");
+      expect(tests).toMatch(/<td>u-broken-1<\/td>\s*<td[^>]*>7<\/td>/);
+      expect(tests).toContain("u-broken-2");
+      const guards = report.html.slice(report.html.indexOf('<section id="guards">'));
+      expect(guards).toContain("guard(s) breached; the run published nothing");
+      expect(guards).toContain("orders went wrong");
+    } finally {
+      warehouse.close();
+    }
+  });
+});
+
 describe("duckmart docs", () => {
   const env = {
     DUCKMART_WAREHOUSE: settings.warehouse,

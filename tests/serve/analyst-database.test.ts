@@ -79,7 +79,7 @@ describe("analyst database", () => {
       await migrate(warehouse);
       await createSpecMarts(warehouse);
       await warehouse.run(
-        "insert into meta.runs values ('run-1', 'daily', 'manual', timestamp '2024-01-01 03:00:00', null, 'running', null, 1, 'h')",
+        "insert into meta.runs (run_id, job, trigger, started_at, finished_at, status, error, pid, host) values ('run-1', 'daily', 'manual', timestamp '2024-01-01 03:00:00', null, 'running', null, 1, 'h')",
       );
       const first = await refreshAnalystDatabase(warehouse, analystPath, {
         runId: "run-1",

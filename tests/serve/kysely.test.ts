@@ -21,7 +21,7 @@ beforeAll(async () => {
     await migrate(warehouse);
     await createSpecMarts(warehouse);
     await warehouse.run(
-      "insert into meta.runs values ('r1', 'daily', 'manual', timestamp '2024-01-01 03:00:00', timestamp '2024-01-01 03:05:00.25', 'succeeded', null, 42, 'host')",
+      "insert into meta.runs (run_id, job, trigger, started_at, finished_at, status, error, pid, host) values ('r1', 'daily', 'manual', timestamp '2024-01-01 03:00:00', timestamp '2024-01-01 03:05:00.25', 'succeeded', null, 42, 'host')",
     );
     await refreshAnalystDatabase(warehouse, analystPath, { runId: "r1" });
   } finally {

@@ -7,20 +7,24 @@ import { ConfigError } from "../../util/errors.ts";
 import { commandContext } from "../cli-context.ts";
 import { printRunSummary } from "../run-summary.ts";
 
-/** `duckmart run [--job NAME] [--full-refresh] [--select MODELS]`. */
+/** `duckmart run [--job NAME] [--full-refresh] [--select MODELS] [--accept-changes]`. */
 export function registerRunCommand(program: Command): void {
   program
     .command("run")
-    .description("run one job now (default daily: ingest → transform → test → publish)")
+    .description("run one job now (default daily: ingest → transform → test → guard → publish)")
     .option("--job <name>", `job to run (${[...jobs.keys()].join(", ")})`, "daily")
     .option("--full-refresh", "rebuild every model")
     .option(
       "--select <models>",
       "models to build: name, name+ (and descendants), +name (and ancestors)",
     )
+    .option(
+      "--accept-changes",
+      "publish even when a publish guard breaches (a known, corrected re-export); recorded with the run",
+    )
     .action(
       async (
-        options: { job: string; fullRefresh?: boolean; select?: string },
+        options: { job: string; fullRefresh?: boolean; select?: string; acceptChanges?: boolean },
         command: Command,
       ) => {
         const job = jobs.get(options.job);
@@ -34,6 +38,7 @@ export function registerRunCommand(program: Command): void {
           const record = await startRun(environment, job, "manual", {
             fullRefresh: options.fullRefresh,
             select: options.select,
+            acceptChanges: options.acceptChanges,
           });
           await printRunSummary(environment, record);
           assertSucceeded(record);

@@ -209,6 +209,7 @@ export const metaColumns = {
     error: nullable("VARCHAR"),
     pid: nullable("INTEGER"),
     host: nullable("VARCHAR"),
+    accepted_changes: nullable("BOOLEAN"),
   },
   "meta.run_steps": {
     run_id: required("VARCHAR"),
@@ -325,6 +326,26 @@ export const metaColumns = {
     message: required("VARCHAR"),
     seconds: required("DOUBLE"),
     fitted_at: required("TIMESTAMP"),
+  },
+  // Publish guards and failing rows (migration 0006).
+  "meta.guard_checks": {
+    run_id: required("VARCHAR"),
+    check_name: required("VARCHAR"),
+    subject: required("VARCHAR"),
+    compared_run_id: nullable("VARCHAR"),
+    previous_value: nullable("VARCHAR"),
+    current_value: nullable("VARCHAR"),
+    figure: nullable("DOUBLE"),
+    threshold: nullable("DOUBLE"),
+    status: required("VARCHAR"),
+    message: required("VARCHAR"),
+    checked_at: required("TIMESTAMP"),
+  },
+  "meta.data_test_failures": {
+    run_id: required("VARCHAR"),
+    test_name: required("VARCHAR"),
+    row_number: required("INTEGER"),
+    row_json: required("VARCHAR"),
   },
 } as const satisfies Readonly<Record<string, TableColumns>>;
 
