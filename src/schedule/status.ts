@@ -1,5 +1,5 @@
 import { ConfigError } from "../util/errors.ts";
-import type { SqlSession } from "../warehouse/warehouse.ts";
+import { quoteIdentifier, type SqlSession } from "../warehouse/warehouse.ts";
 
 /** One source's freshness: when data last arrived and how new the newest event is. */
 export interface SourceFreshness {
@@ -49,16 +49,18 @@ export interface FreshnessRules {
   readonly slaHours: number;
   /** Opt-in event-time SLA per source (`eventFreshnessHours`). */
   readonly eventFreshnessHours?: Readonly<Record<string, number>>;
+  /** The sources to report on, from their declarations. */
+  readonly sources: readonly FreshnessSource[];
 }
 
-/** The newest event time of each source, by its time column. */
-const eventTimeColumn: Readonly<Record<string, string | null>> = {
-  visits: "session_start",
-  orders: "created_at",
-  events: null,
-  costs: "dt",
-  fx_rates: "dt",
-};
+/** What freshness needs of a source's declaration. */
+export interface FreshnessSource {
+  readonly name: string;
+  /** Column whose newest value is the source's event time; none: no event-time SLA. */
+  readonly eventTime?: string;
+  /** False for a source that may have no files (order lines, orders derived from lines). */
+  readonly expectsFiles: boolean;
+}
 
 /**
  * Reads the last runs, per-source freshness, per-mart row counts and the
@@ -75,6 +77,9 @@ export async function readStatus(
 ): Promise<WarehouseStatus> {
   const { slaHours } = rules;
   const eventSlas = rules.eventFreshnessHours ?? {};
+  const eventTimeColumn = Object.fromEntries(
+    rules.sources.map((source) => [source.name, source.eventTime ?? null]),
+  );
   for (const source of Object.keys(eventSlas)) {
     if (!(source in eventTimeColumn))
       throw new ConfigError(
@@ -99,12 +104,20 @@ export async function readStatus(
     ).map((row) => [row.source, row]),
   );
   const sources: SourceFreshness[] = [];
-  for (const [source, column] of Object.entries(eventTimeColumn)) {
+  const rawTables = new Set(
+    (
+      await session.all<{ name: string }>(
+        "select table_name as name from duckdb_tables() where schema_name = 'raw'",
+      )
+    ).map((row) => row.name),
+  );
+  for (const { name: source, eventTime: column, expectsFiles } of rules.sources) {
     const newestFile = files.get(source)?.newest ?? null;
     let newestEvent: Date | null = null;
-    if (column) {
+    // A source declared after the last ingest has no raw table yet.
+    if (column && rawTables.has(source)) {
       const [row] = await session.all<{ newest: Date | null }>(
-        `select max(${column})::timestamp as newest from raw.${source}`,
+        `select max(${quoteIdentifier(column)})::timestamp as newest from raw.${quoteIdentifier(source)}`,
       );
       newestEvent = row?.newest ?? null;
     }
@@ -117,7 +130,7 @@ export async function readStatus(
       newestFile,
       newestEvent,
       ageHours,
-      breach: ageHours === null || ageHours > slaHours,
+      breach: ageHours === null ? expectsFiles : ageHours > slaHours,
       eventAgeHours,
       eventSlaHours,
       eventBreach:

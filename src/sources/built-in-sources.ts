@@ -25,6 +25,7 @@ export const builtInSources: readonly SourceDeclaration[] = [
     key: ["user_id", "session_start", "session_end", "device", "source_id"],
     rules: [{ reason: "session_end_before_start", when: "session_end < session_start" }],
     builtIn: true,
+    eventTime: "session_start",
   },
   {
     name: "orders",
@@ -44,6 +45,7 @@ export const builtInSources: readonly SourceDeclaration[] = [
     rules: [{ reason: "negative_revenue", when: "revenue < 0" }],
     conversion: { amount: "revenue", currency: "currency", on: "created_at" },
     builtIn: true,
+    eventTime: "created_at",
   },
   {
     name: "events",
@@ -69,6 +71,7 @@ export const builtInSources: readonly SourceDeclaration[] = [
     key: ["dt", "source_id"],
     rules: [{ reason: "negative_costs", when: "costs < 0" }],
     builtIn: true,
+    eventTime: "dt",
   },
   {
     name: "order_lines",
@@ -94,6 +97,8 @@ export const builtInSources: readonly SourceDeclaration[] = [
       { reason: "negative_price", when: "price < 0" },
     ],
     builtIn: true,
+    eventTime: "created_at",
+    optional: true,
   },
   {
     name: "fx_rates",
@@ -107,6 +112,7 @@ export const builtInSources: readonly SourceDeclaration[] = [
     key: ["dt", "currency"],
     rules: [],
     builtIn: true,
+    eventTime: "dt",
   },
 ];
 

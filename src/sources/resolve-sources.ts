@@ -129,6 +129,8 @@ function declareUserSource(name: string, entry: SourceEntry): SourceDeclaration 
     }
     reasons.add(rule.reason);
   }
+  // Event-time freshness reads the first declared timestamp or date column.
+  const eventTime = columns.find((c) => c.type === "timestamp" || c.type === "date")?.name;
   return {
     name,
     description: entry.description ?? `user-defined source ${name}`,
@@ -136,6 +138,7 @@ function declareUserSource(name: string, entry: SourceEntry): SourceDeclaration 
     key: entry.key,
     rules: entry.rules ?? [],
     builtIn: false,
+    ...(eventTime === undefined ? {} : { eventTime }),
   };
 }
 

@@ -57,6 +57,10 @@ export interface SourceDeclaration {
   readonly input?: string;
   /** Whether the source comes with duckmart (its contract cannot be redeclared). */
   readonly builtIn: boolean;
+  /** The timestamp or date column that says when a row happened (event-time freshness). */
+  readonly eventTime?: string;
+  /** A source a deployment may never receive (order lines): no files is no freshness breach. */
+  readonly optional?: boolean;
 }
 
 /** Lineage columns every raw table carries after the source's own columns. */

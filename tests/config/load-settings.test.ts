@@ -85,7 +85,7 @@ describe("publish guard and freshness settings", () => {
     );
     expect(load({ DUCKMART_MAX_HISTORY_CHANGE: "-0.1" })).toThrow(/setting maxHistoryChange/);
     expect(load({ DUCKMART_EVENT_FRESHNESS_HOURS: '{"orders": -1}' })).toThrow(
-      /setting eventFreshnessHours \(DUCKMART_EVENT_FRESHNESS_HOURS\): .*positive/,
+      /setting eventFreshnessHours\.orders \(DUCKMART_EVENT_FRESHNESS_HOURS\): .*positive/,
     );
     expect(load({ DUCKMART_EVENT_FRESHNESS_HOURS: "48" })).toThrow(/setting eventFreshnessHours/);
   });

@@ -90,7 +90,8 @@ describe("publish guards through duckmart run", () => {
     published = run_id;
     const checks = await checksOf(run_id);
     expect(checks.every((c) => c.status === "pass")).toBe(true);
-    expect(checks.filter((c) => c.check_name === "quarantine_ratio")).toHaveLength(5);
+    // One per declared source: the five of SPEC §1 and order_lines (SPEC §1.2).
+    expect(checks.filter((c) => c.check_name === "quarantine_ratio")).toHaveLength(6);
     expect(checks.filter((c) => c.check_name === "mart_not_empty")).toHaveLength(3);
     // A first publish has nothing to compare history with.
     expect(checks.filter((c) => c.check_name === "history_change")).toHaveLength(0);

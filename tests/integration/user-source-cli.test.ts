@@ -107,6 +107,8 @@ describe("a user-defined source and a user model", () => {
     const result = await runCli(["run", "--config", config], {
       ...env,
       DUCKMART_MAX_REJECT_RATIO: "0.5",
+      // Two of the four refunds are quarantined on purpose: above the default guard.
+      DUCKMART_MAX_QUARANTINE_RATIO: "0.6",
     });
     expect(result.code, result.stderr).toBe(0);
 

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { readStatus } from "../../schedule/status.ts";
 import { analystDatabasePath } from "../../serve/analyst-database.ts";
+import { resolveSources } from "../../sources/resolve-sources.ts";
 import { DuckmartError, toError } from "../../util/errors.ts";
 import { Warehouse } from "../../warehouse/warehouse.ts";
 import { commandContext } from "../cli-context.ts";
@@ -30,6 +31,13 @@ export function registerStatusCommand(program: Command): void {
         const status = await readStatus(warehouse, {
           slaHours: settings.freshnessSlaHours,
           eventFreshnessHours: settings.eventFreshnessHours,
+          sources: resolveSources(settings).map((source) => ({
+            name: source.declaration.name,
+            ...(source.declaration.eventTime === undefined
+              ? {}
+              : { eventTime: source.declaration.eventTime }),
+            expectsFiles: source.listed && !source.declaration.optional,
+          })),
         });
         const hours = (value: number | null) =>
           value === null ? null : Math.round(value * 10) / 10;
