@@ -6,20 +6,20 @@ description: >
   (unknown) without a visit or a source_id.
 grain: one row per buyer (user with at least one staged order)
 columns:
-  user_id: {description: buyer, tests: [unique, not_null]}
-  first_order_id: {description: order_id of the first order, tests: [not_null]}
-  first_order_at: {description: created_at of the first order, tests: [not_null]}
-  last_order_at: {description: created_at of the last order, tests: [not_null]}
-  orders_count: {description: staged orders of the buyer, tests: [not_null, {range: {min: 1}}]}
-  revenue_total: {description: revenue of all orders in the base currency, tests: [not_null]}
-  avg_tickets_per_order: mean of non-null tickets_count, null if none
-  first_order_device: device of the first order
-  first_order_service: service of the first order
-  first_order_event_id: event of the first order
-  first_order_region: region of the first order's event
-  first_order_event_type: event_type of the first order's event
-  first_visit_at: session_start of the first visit, null without a visit
-  acquisition_source_id: {description: source_id of the first visit or (unknown), tests: [not_null]}
+  user_id: {description: buyer, type: VARCHAR, tests: [unique, not_null]}
+  first_order_id: {description: order_id of the first order, type: VARCHAR, tests: [not_null]}
+  first_order_at: {description: created_at of the first order, type: TIMESTAMP, tests: [not_null]}
+  last_order_at: {description: created_at of the last order, type: TIMESTAMP, tests: [not_null]}
+  orders_count: {description: staged orders of the buyer, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  revenue_total: {description: revenue of all orders in the base currency, type: DOUBLE, tests: [not_null]}
+  avg_tickets_per_order: {description: "mean of non-null tickets_count, null if none", type: DOUBLE}
+  first_order_device: {description: device of the first order, type: VARCHAR}
+  first_order_service: {description: service of the first order, type: VARCHAR}
+  first_order_event_id: {description: event of the first order, type: VARCHAR}
+  first_order_region: {description: region of the first order's event, type: VARCHAR}
+  first_order_event_type: {description: event_type of the first order's event, type: VARCHAR}
+  first_visit_at: {description: "session_start of the first visit, null without a visit", type: TIMESTAMP}
+  acquisition_source_id: {description: source_id of the first visit or (unknown), type: VARCHAR, tests: [not_null]}
 */
 with
 

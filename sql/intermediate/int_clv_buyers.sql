@@ -8,13 +8,13 @@ description: >
   dates (0 when frequency = 0).
 grain: one row per buyer
 columns:
-  user_id: {description: buyer, tests: [unique, not_null]}
-  first_purchase_date: {description: date of the first order, tests: [not_null]}
-  last_purchase_date: {description: date of the last order, tests: [not_null]}
-  frequency: {description: repeat purchase dates (purchase dates − 1), tests: [not_null, {range: {min: 0}}]}
-  recency_days: {description: last purchase date − first purchase date, tests: [not_null, {range: {min: 0}}]}
-  tenure_days: {description: as_of_date − first purchase date, tests: [not_null, {range: {min: 0}}]}
-  monetary_value: {description: mean revenue of the repeat purchase dates; 0 without one, tests: [not_null, {range: {min: 0}}]}
+  user_id: {description: buyer, type: VARCHAR, tests: [unique, not_null]}
+  first_purchase_date: {description: date of the first order, type: DATE, tests: [not_null]}
+  last_purchase_date: {description: date of the last order, type: DATE, tests: [not_null]}
+  frequency: {description: repeat purchase dates (purchase dates − 1), type: BIGINT, tests: [not_null, {range: {min: 0}}]}
+  recency_days: {description: last purchase date − first purchase date, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
+  tenure_days: {description: as_of_date − first purchase date, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
+  monetary_value: {description: mean revenue of the repeat purchase dates; 0 without one, type: DOUBLE, tests: [not_null, {range: {min: 0}}]}
 tests:
   - expression:
       name: recency_within_tenure

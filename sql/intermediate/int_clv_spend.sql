@@ -7,9 +7,9 @@ description: >
   in a fixed order (SPEC §5).
 grain: one row per distinct (frequency, monetary_value) of repeat buyers with positive spend
 columns:
-  frequency: {description: repeat purchase dates, tests: [not_null, {range: {min: 1}}]}
-  monetary_value: {description: mean revenue of the repeat purchase dates, tests: [not_null]}
-  customers: {description: buyers with this pair, tests: [not_null, {range: {min: 1}}]}
+  frequency: {description: repeat purchase dates, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  monetary_value: {description: mean revenue of the repeat purchase dates, type: DOUBLE, tests: [not_null]}
+  customers: {description: buyers with this pair, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
 tests:
   - unique: {columns: [frequency, monetary_value]}
   - expression: {name: positive_spend, check: monetary_value > 0}

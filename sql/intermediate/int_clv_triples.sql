@@ -7,10 +7,10 @@ description: >
   result equal from run to run (SPEC §5).
 grain: one row per distinct (frequency, recency_days, tenure_days) of int_clv_buyers
 columns:
-  frequency: {description: repeat purchase dates, tests: [not_null]}
-  recency_days: {description: last purchase date − first, tests: [not_null]}
-  tenure_days: {description: as_of_date − first purchase date, tests: [not_null]}
-  customers: {description: buyers with this triple, tests: [not_null, {range: {min: 1}}]}
+  frequency: {description: repeat purchase dates, type: BIGINT, tests: [not_null]}
+  recency_days: {description: last purchase date − first, type: INTEGER, tests: [not_null]}
+  tenure_days: {description: as_of_date − first purchase date, type: INTEGER, tests: [not_null]}
+  customers: {description: buyers with this triple, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
 tests:
   - unique: {columns: [frequency, recency_days, tenure_days]}
   - reconcile:

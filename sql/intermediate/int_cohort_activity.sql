@@ -5,14 +5,14 @@ description: >
   of a buyer (basis orders), per grain, with the lifetime of its period.
 grain: one row per (basis, grain, session or order)
 columns:
-  basis: {description: visits or orders, tests: [not_null]}
-  grain: {description: week or month, tests: [not_null]}
-  user_id: {description: member, tests: [not_null]}
-  cohort_start: {description: first day of the member's cohort period, tests: [not_null]}
-  period_start: {description: first day of the activity's period, tests: [not_null]}
-  lifetime: {description: whole periods from cohort_start to period_start, tests: [not_null, {range: {min: 0}}]}
-  order_id: the order (basis orders only)
-  revenue: revenue of the order in the base currency (basis orders only)
+  basis: {description: visits or orders, type: VARCHAR, tests: [not_null]}
+  grain: {description: week or month, type: VARCHAR, tests: [not_null]}
+  user_id: {description: member, type: VARCHAR, tests: [not_null]}
+  cohort_start: {description: first day of the member's cohort period, type: DATE, tests: [not_null]}
+  period_start: {description: first day of the activity's period, type: DATE, tests: [not_null]}
+  lifetime: {description: whole periods from cohort_start to period_start, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
+  order_id: {description: the order (basis orders only), type: VARCHAR}
+  revenue: {description: revenue of the order in the base currency (basis orders only), type: DOUBLE}
 */
 with
 

@@ -5,11 +5,11 @@ description: >
   period has begun exist even without activity.
 grain: one row per (basis, grain, cohort_start, lifetime)
 columns:
-  basis: {description: visits or orders, tests: [not_null]}
-  grain: {description: week or month, tests: [not_null]}
-  cohort_start: {description: first day of the cohort's period, tests: [not_null]}
-  cohort_size: {description: members of the cohort, tests: [not_null, {range: {min: 1}}]}
-  lifetime: {description: whole periods since cohort_start, tests: [not_null, {range: {min: 0}}]}
+  basis: {description: visits or orders, type: VARCHAR, tests: [not_null]}
+  grain: {description: week or month, type: VARCHAR, tests: [not_null]}
+  cohort_start: {description: first day of the cohort's period, type: DATE, tests: [not_null]}
+  cohort_size: {description: members of the cohort, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  lifetime: {description: whole periods since cohort_start, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
 tests:
   - unique: {columns: [basis, grain, cohort_start, lifetime]}
 */

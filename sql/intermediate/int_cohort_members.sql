@@ -6,10 +6,10 @@ description: >
   named by its first day.
 grain: one row per (basis, grain, user)
 columns:
-  basis: {description: visits or orders, tests: [not_null, {accepted_values: [visits, orders]}]}
-  grain: {description: week or month, tests: [not_null, {accepted_values: [week, month]}]}
-  user_id: {description: member, tests: [not_null]}
-  cohort_start: {description: first day of the cohort's period, tests: [not_null]}
+  basis: {description: visits or orders, type: VARCHAR, tests: [not_null, {accepted_values: [visits, orders]}]}
+  grain: {description: week or month, type: VARCHAR, tests: [not_null, {accepted_values: [week, month]}]}
+  user_id: {description: member, type: VARCHAR, tests: [not_null]}
+  cohort_start: {description: first day of the cohort's period, type: DATE, tests: [not_null]}
 tests:
   - unique: {columns: [basis, grain, user_id]}
 */

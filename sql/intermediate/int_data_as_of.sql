@@ -5,8 +5,8 @@ description: >
   is staged.
 grain: one row
 columns:
-  data_as_of: latest staged session_start or created_at
-  as_of_date: date of data_as_of
+  data_as_of: {description: latest staged session_start or created_at, type: TIMESTAMP}
+  as_of_date: {description: date of data_as_of, type: DATE}
 tests:
   - row_count: {min: 1, max: 1}
 */

@@ -7,8 +7,8 @@ description: >
   belongs to a staged order.
 grain: one row per buyer, when order lines exist
 columns:
-  user_id: {description: buyer, tests: [unique, not_null]}
-  first_order_category: {description: category of the first order or (unknown), tests: [not_null]}
+  user_id: {description: buyer, type: VARCHAR, tests: [unique, not_null]}
+  first_order_category: {description: category of the first order or (unknown), type: VARCHAR, tests: [not_null]}
 */
 with
 

@@ -4,10 +4,10 @@ description: >
   broken by the smallest source_id (as text) with a missing source_id last.
 grain: one row per user with a staged visit
 columns:
-  user_id: {description: visitor, tests: [unique, not_null]}
-  first_visit_at: {description: session_start of the first visit, tests: [not_null]}
-  source_id: source_id of the first visit (null when it has none)
-  device: device of the first visit
+  user_id: {description: visitor, type: VARCHAR, tests: [unique, not_null]}
+  first_visit_at: {description: session_start of the first visit, type: TIMESTAMP, tests: [not_null]}
+  source_id: {description: source_id of the first visit (null when it has none), type: VARCHAR}
+  device: {description: device of the first visit, type: VARCHAR}
 */
 with
 

@@ -8,14 +8,14 @@ description: >
   stg_order_lines and take no part in the marts.
 grain: one row per staged line of a staged order
 columns:
-  order_id: {description: order of the line, tests: [not_null, {relationships: {to: stg_orders, field: order_id}}]}
-  product: {description: product of the line, tests: [not_null]}
-  category: {description: the line's category, tests: [not_null]}
-  quantity: {description: units bought, tests: [not_null]}
-  price: {description: unit price in the order's currency, tests: [not_null]}
-  revenue: {description: "quantity × price × the order's fx_rate, in the base currency", tests: [not_null, {range: {min: 0}}]}
-  user_id: {description: "buyer of the order (the order's user, not the line's)", tests: [not_null]}
-  created_at: {description: time of the order, tests: [not_null]}
+  order_id: {description: order of the line, type: VARCHAR, tests: [not_null, {relationships: {to: stg_orders, field: order_id}}]}
+  product: {description: product of the line, type: VARCHAR, tests: [not_null]}
+  category: {description: the line's category, type: VARCHAR, tests: [not_null]}
+  quantity: {description: units bought, type: DOUBLE, tests: [not_null]}
+  price: {description: unit price in the order's currency, type: DOUBLE, tests: [not_null]}
+  revenue: {description: "quantity × price × the order's fx_rate, in the base currency", type: DOUBLE, tests: [not_null, {range: {min: 0}}]}
+  user_id: {description: "buyer of the order (the order's user, not the line's)", type: VARCHAR, tests: [not_null]}
+  created_at: {description: time of the order, type: TIMESTAMP, tests: [not_null]}
 tests:
   - unique: {columns: [order_id, product]}
 */

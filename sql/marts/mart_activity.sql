@@ -4,11 +4,11 @@ description: >
   mart_activity). Only periods with at least one session have a row.
 grain: one row per (grain, period_start)
 columns:
-  grain: {description: "day, week or month", tests: [not_null, {accepted_values: [day, week, month]}]}
-  period_start: {description: first day of the period, tests: [not_null]}
-  active_users: {description: distinct users with a session starting in the period, tests: [not_null, {range: {min: 1}}]}
-  sessions: {description: sessions starting in the period, tests: [not_null, {range: {min: 1}}]}
-  avg_session_seconds: {description: mean session_end − session_start in seconds, tests: [not_null, {range: {min: 0}}]}
+  grain: {description: "day, week or month", type: VARCHAR, tests: [not_null, {accepted_values: [day, week, month]}]}
+  period_start: {description: first day of the period, type: DATE, tests: [not_null]}
+  active_users: {description: distinct users with a session starting in the period, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  sessions: {description: sessions starting in the period, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  avg_session_seconds: {description: mean session_end − session_start in seconds, type: DOUBLE, tests: [not_null, {range: {min: 0}}]}
 tests:
   - unique: {columns: [grain, period_start]}
   - expression: {name: active_users_within_sessions, check: active_users <= sessions}

@@ -4,14 +4,14 @@ description: >
   mean of active_users over the periods of its grain that have a session.
 grain: one row
 columns:
-  dau: mean daily active users over days with a session
-  wau: mean weekly active users over ISO weeks with a session
-  mau: mean monthly active users over months with a session
+  dau: {description: mean daily active users over days with a session, type: DOUBLE}
+  wau: {description: mean weekly active users over ISO weeks with a session, type: DOUBLE}
+  mau: {description: mean monthly active users over months with a session, type: DOUBLE}
   # means over different sets of periods, so above 1 is possible but suspicious
-  sticky_wau: {description: dau / wau, tests: [{range: {min: 0, max: 1, severity: warn}}]}
-  sticky_mau: {description: dau / mau, tests: [{range: {min: 0, max: 1, severity: warn}}]}
-  sessions_per_user_per_day: {description: mean over days of sessions / active_users, tests: [{range: {min: 1}}]}
-  avg_session_seconds: {description: mean session length over all sessions, tests: [{range: {min: 0}}]}
+  sticky_wau: {description: dau / wau, type: DOUBLE, tests: [{range: {min: 0, max: 1, severity: warn}}]}
+  sticky_mau: {description: dau / mau, type: DOUBLE, tests: [{range: {min: 0, max: 1, severity: warn}}]}
+  sessions_per_user_per_day: {description: mean over days of sessions / active_users, type: DOUBLE, tests: [{range: {min: 1}}]}
+  avg_session_seconds: {description: mean session length over all sessions, type: DOUBLE, tests: [{range: {min: 0}}]}
 tests:
   - row_count: {min: 1, max: 1}
 */

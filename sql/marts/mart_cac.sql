@@ -6,11 +6,11 @@ description: >
   costs and all new buyers of the month.
 grain: one row per (month, source_id)
 columns:
-  month: {description: first day of the month, tests: [not_null]}
-  source_id: {description: "acquisition source, (unknown) or (all)", tests: [not_null]}
-  costs: {description: staged costs of the source in the month, tests: [not_null, {range: {min: 0}}]}
-  new_buyers: {description: buyers whose first order fell in the month and who were acquired by the source, tests: [not_null, {range: {min: 0}}]}
-  cac: {description: costs / new_buyers; null when new_buyers = 0, tests: [{range: {min: 0}}]}
+  month: {description: first day of the month, type: DATE, tests: [not_null]}
+  source_id: {description: "acquisition source, (unknown) or (all)", type: VARCHAR, tests: [not_null]}
+  costs: {description: staged costs of the source in the month, type: DOUBLE, tests: [not_null, {range: {min: 0}}]}
+  new_buyers: {description: buyers whose first order fell in the month and who were acquired by the source, type: BIGINT, tests: [not_null, {range: {min: 0}}]}
+  cac: {description: costs / new_buyers; null when new_buyers = 0, type: DOUBLE, tests: [{range: {min: 0}}]}
 tests:
   - unique: {columns: [month, source_id]}
   - expression: {name: cac_null_without_buyers, check: (cac is null) = (new_buyers = 0)}

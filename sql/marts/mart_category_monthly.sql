@@ -7,14 +7,14 @@ description: >
   order fell in an earlier month. No rows without order lines.
 grain: one row per month and category with at least one line
 columns:
-  month: {description: first day of the month of the order's created_at, tests: [not_null]}
-  category: {description: category of the lines, tests: [not_null]}
-  orders: {description: distinct orders with a line in the category, tests: [not_null, {range: {min: 1}}]}
-  buyers: {description: distinct users of those orders, tests: [not_null, {range: {min: 1}}]}
-  quantity: {description: units of the category's lines, tests: [not_null]}
-  revenue: {description: revenue of the category's lines in the base currency, tests: [not_null, {range: {min: 0}}]}
-  revenue_share: "revenue / all line revenue of the month; null when that is 0"
-  returning_buyers: {description: "of those buyers, the ones whose first order month is earlier", tests: [not_null]}
+  month: {description: first day of the month of the order's created_at, type: DATE, tests: [not_null]}
+  category: {description: category of the lines, type: VARCHAR, tests: [not_null]}
+  orders: {description: distinct orders with a line in the category, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  buyers: {description: distinct users of those orders, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  quantity: {description: units of the category's lines, type: DOUBLE, tests: [not_null]}
+  revenue: {description: revenue of the category's lines in the base currency, type: DOUBLE, tests: [not_null, {range: {min: 0}}]}
+  revenue_share: {description: "revenue / all line revenue of the month; null when that is 0", type: DOUBLE}
+  returning_buyers: {description: "of those buyers, the ones whose first order month is earlier", type: BIGINT, tests: [not_null]}
 tests:
   - unique: {columns: [month, category]}
   - reconcile:

@@ -6,17 +6,17 @@ description: >
   cut at as_of_date). A month without orders has zeros and null ratios.
 grain: one row per month
 columns:
-  month: {description: first day of the month, tests: [unique, not_null]}
-  buyers: {description: distinct users with an order that month, tests: [not_null, {range: {min: 0}}]}
-  new_buyers: {description: buyers whose first order was that month, tests: [not_null, {range: {min: 0}}]}
-  returning_buyers: {description: buyers − new_buyers, tests: [not_null, {range: {min: 0}}]}
-  orders: {description: orders that month, tests: [not_null, {range: {min: 0}}]}
-  revenue: {description: revenue of the month's orders, tests: [not_null]}
-  avg_check: revenue / orders; null without orders
-  orders_per_buyer: orders / buyers; null without orders
-  revenue_new_buyers: {description: revenue of the month's orders by buyers whose first order month it is, tests: [not_null]}
-  revenue_returning_buyers: {description: revenue of the month's orders by earlier buyers, tests: [not_null]}
-  costs: {description: staged costs of all sources that month, tests: [not_null, {range: {min: 0}}]}
+  month: {description: first day of the month, type: DATE, tests: [unique, not_null]}
+  buyers: {description: distinct users with an order that month, type: BIGINT, tests: [not_null, {range: {min: 0}}]}
+  new_buyers: {description: buyers whose first order was that month, type: BIGINT, tests: [not_null, {range: {min: 0}}]}
+  returning_buyers: {description: buyers − new_buyers, type: BIGINT, tests: [not_null, {range: {min: 0}}]}
+  orders: {description: orders that month, type: BIGINT, tests: [not_null, {range: {min: 0}}]}
+  revenue: {description: revenue of the month's orders, type: DOUBLE, tests: [not_null]}
+  avg_check: {description: revenue / orders; null without orders, type: DOUBLE}
+  orders_per_buyer: {description: orders / buyers; null without orders, type: DOUBLE}
+  revenue_new_buyers: {description: revenue of the month's orders by buyers whose first order month it is, type: DOUBLE, tests: [not_null]}
+  revenue_returning_buyers: {description: revenue of the month's orders by earlier buyers, type: DOUBLE, tests: [not_null]}
+  costs: {description: staged costs of all sources that month, type: DOUBLE, tests: [not_null, {range: {min: 0}}]}
 tests:
   - reconcile:
       name: revenue_matches_staged_orders

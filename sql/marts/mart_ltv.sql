@@ -6,15 +6,15 @@ description: >
   as_of_date.
 grain: one row per (grain, cohort_start, lifetime)
 columns:
-  grain: {description: week or month, tests: [not_null, {accepted_values: [week, month]}]}
-  cohort_start: {description: first day of the buyer cohort's period, tests: [not_null]}
-  lifetime: {description: whole periods since cohort_start, tests: [not_null, {range: {min: 0}}]}
-  cohort_size: {description: buyers in the cohort, tests: [not_null, {range: {min: 1}}]}
-  orders: {description: the cohort's orders in the lifetime, tests: [not_null, {range: {min: 0}}]}
-  revenue: {description: revenue of those orders, tests: [not_null]}
-  gross_profit: {description: revenue × margin, tests: [not_null]}
-  cum_gross_profit: {description: gross profit over lifetimes 0 … lifetime, tests: [not_null]}
-  ltv: {description: cum_gross_profit / cohort_size, tests: [not_null]}
+  grain: {description: week or month, type: VARCHAR, tests: [not_null, {accepted_values: [week, month]}]}
+  cohort_start: {description: first day of the buyer cohort's period, type: DATE, tests: [not_null]}
+  lifetime: {description: whole periods since cohort_start, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
+  cohort_size: {description: buyers in the cohort, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  orders: {description: the cohort's orders in the lifetime, type: BIGINT, tests: [not_null, {range: {min: 0}}]}
+  revenue: {description: revenue of those orders, type: DOUBLE, tests: [not_null]}
+  gross_profit: {description: revenue × margin, type: DOUBLE, tests: [not_null]}
+  cum_gross_profit: {description: gross profit over lifetimes 0 … lifetime, type: DOUBLE, tests: [not_null]}
+  ltv: {description: cum_gross_profit / cohort_size, type: DOUBLE, tests: [not_null]}
 tests:
   - unique: {columns: [grain, cohort_start, lifetime]}
   - range: {name: lifetime_0_has_orders, column: orders, min: 1, where: lifetime = 0}

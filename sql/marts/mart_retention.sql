@@ -5,13 +5,13 @@ description: >
   per ISO week and calendar month, with dense lifetimes up to as_of_date.
 grain: one row per (basis, grain, cohort_start, lifetime)
 columns:
-  basis: {description: visits or orders, tests: [not_null, {accepted_values: [visits, orders]}]}
-  grain: {description: week or month, tests: [not_null, {accepted_values: [week, month]}]}
-  cohort_start: {description: first day of the cohort's period, tests: [not_null]}
-  lifetime: {description: whole periods since cohort_start, tests: [not_null, {range: {min: 0}}]}
-  cohort_size: {description: members of the cohort, tests: [not_null, {range: {min: 1}}]}
-  active_users: {description: members active in the lifetime's period, tests: [not_null, {range: {min: 0}}]}
-  retention_rate: {description: active_users / cohort_size, tests: [not_null, {range: {min: 0, max: 1}}]}
+  basis: {description: visits or orders, type: VARCHAR, tests: [not_null, {accepted_values: [visits, orders]}]}
+  grain: {description: week or month, type: VARCHAR, tests: [not_null, {accepted_values: [week, month]}]}
+  cohort_start: {description: first day of the cohort's period, type: DATE, tests: [not_null]}
+  lifetime: {description: whole periods since cohort_start, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
+  cohort_size: {description: members of the cohort, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  active_users: {description: members active in the lifetime's period, type: BIGINT, tests: [not_null, {range: {min: 0}}]}
+  retention_rate: {description: active_users / cohort_size, type: DOUBLE, tests: [not_null, {range: {min: 0, max: 1}}]}
 tests:
   - unique: {columns: [basis, grain, cohort_start, lifetime]}
   # everyone is active in the period they joined in

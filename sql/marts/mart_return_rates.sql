@@ -5,14 +5,14 @@ description: >
   lines, the dimension category (of the first order) is added.
 grain: one row per (dimension, value)
 columns:
-  dimension: {description: "event_type, device, region, service, weekday, acquisition_source or category", tests: [not_null, {accepted_values: [event_type, device, region, service, weekday, acquisition_source, category]}]}
-  value: {description: "the first order's value of the dimension, (unknown) when missing", tests: [not_null]}
-  users: {description: buyers with that value, tests: [not_null, {range: {min: 1}}]}
-  share_of_users: {description: users / all buyers, tests: [not_null, {range: {min: 0, max: 1}}]}
-  returning_users: {description: buyers with that value and at least 2 orders, tests: [not_null]}
-  return_rate: {description: returning_users / users, tests: [not_null, {range: {min: 0, max: 1}}]}
-  frequent_users: {description: buyers with that value and at least 5 orders, tests: [not_null]}
-  frequent_rate: {description: frequent_users / users, tests: [not_null, {range: {min: 0, max: 1}}]}
+  dimension: {description: "event_type, device, region, service, weekday, acquisition_source or category", type: VARCHAR, tests: [not_null, {accepted_values: [event_type, device, region, service, weekday, acquisition_source, category]}]}
+  value: {description: "the first order's value of the dimension, (unknown) when missing", type: VARCHAR, tests: [not_null]}
+  users: {description: buyers with that value, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  share_of_users: {description: users / all buyers, type: DOUBLE, tests: [not_null, {range: {min: 0, max: 1}}]}
+  returning_users: {description: buyers with that value and at least 2 orders, type: BIGINT, tests: [not_null]}
+  return_rate: {description: returning_users / users, type: DOUBLE, tests: [not_null, {range: {min: 0, max: 1}}]}
+  frequent_users: {description: buyers with that value and at least 5 orders, type: BIGINT, tests: [not_null]}
+  frequent_rate: {description: frequent_users / users, type: DOUBLE, tests: [not_null, {range: {min: 0, max: 1}}]}
 tests:
   - unique: {columns: [dimension, value]}
   - reconcile:

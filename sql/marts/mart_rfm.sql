@@ -6,15 +6,16 @@ description: >
   ascending. Segment from r_score and f_score.
 grain: one row per buyer
 columns:
-  user_id: {description: buyer, tests: [unique, not_null]}
-  recency_days: {description: days_since_last_order, tests: [not_null, {range: {min: 0}}]}
-  frequency: {description: orders_count, tests: [not_null, {range: {min: 1}}]}
-  monetary: {description: revenue_total, tests: [not_null]}
-  r_score: {description: recency score 1-5, tests: [not_null, {range: {min: 1, max: 5}}]}
-  f_score: {description: frequency score 1-5, tests: [not_null, {range: {min: 1, max: 5}}]}
-  m_score: {description: monetary score 1-5, tests: [not_null, {range: {min: 1, max: 5}}]}
-  rfm_cell: {description: "the three scores as text, e.g. 545", tests: [not_null]}
+  user_id: {description: buyer, type: VARCHAR, tests: [unique, not_null]}
+  recency_days: {description: days_since_last_order, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
+  frequency: {description: orders_count, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  monetary: {description: revenue_total, type: DOUBLE, tests: [not_null]}
+  r_score: {description: recency score 1-5, type: INTEGER, tests: [not_null, {range: {min: 1, max: 5}}]}
+  f_score: {description: frequency score 1-5, type: INTEGER, tests: [not_null, {range: {min: 1, max: 5}}]}
+  m_score: {description: monetary score 1-5, type: INTEGER, tests: [not_null, {range: {min: 1, max: 5}}]}
+  rfm_cell: {description: "the three scores as text, e.g. 545", type: VARCHAR, tests: [not_null]}
   segment:
+    type: VARCHAR
     description: segment from r_score and f_score
     tests:
       - not_null

@@ -6,14 +6,14 @@ description: >
   ltv / cac, and the first lifetime where romi reaches 1.
 grain: one row per (cohort_start, source_id, lifetime)
 columns:
-  cohort_start: {description: first day of the cohort's month, tests: [not_null]}
-  source_id: {description: "acquisition source, (unknown) or (all)", tests: [not_null]}
-  lifetime: {description: whole months since cohort_start, tests: [not_null, {range: {min: 0}}]}
-  new_buyers: {description: buyers of the cohort acquired by the source, tests: [not_null, {range: {min: 1}}]}
-  cac: costs / new_buyers of the cohort's month and source
-  ltv: {description: cumulative gross profit through the lifetime / new_buyers, tests: [not_null]}
-  romi: ltv / cac; null when cac is null or 0
-  payback_lifetime: {description: smallest lifetime with romi ≥ 1 for the cohort and source; null if none yet, tests: [{range: {min: 0}}]}
+  cohort_start: {description: first day of the cohort's month, type: DATE, tests: [not_null]}
+  source_id: {description: "acquisition source, (unknown) or (all)", type: VARCHAR, tests: [not_null]}
+  lifetime: {description: whole months since cohort_start, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
+  new_buyers: {description: buyers of the cohort acquired by the source, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  cac: {description: costs / new_buyers of the cohort's month and source, type: DOUBLE}
+  ltv: {description: cumulative gross profit through the lifetime / new_buyers, type: DOUBLE, tests: [not_null]}
+  romi: {description: ltv / cac; null when cac is null or 0, type: DOUBLE}
+  payback_lifetime: {description: smallest lifetime with romi ≥ 1 for the cohort and source; null if none yet, type: INTEGER, tests: [{range: {min: 0}}]}
 tests:
   - unique: {columns: [cohort_start, source_id, lifetime]}
   - relationships: {column: source_id, to: mart_cac, field: source_id}

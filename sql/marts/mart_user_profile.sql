@@ -4,25 +4,25 @@ description: >
   attributes, acquisition and order-count segments.
 grain: one row per buyer
 columns:
-  user_id: {description: buyer, tests: [unique, not_null]}
-  first_order_at: {description: created_at of the first order, tests: [not_null]}
-  last_order_at: {description: created_at of the last order, tests: [not_null]}
-  orders_count: {description: staged orders, tests: [not_null, {range: {min: 1}}]}
-  revenue_total: {description: revenue of all orders in the base currency, tests: [not_null]}
-  avg_order_revenue: {description: revenue_total / orders_count, tests: [not_null]}
-  avg_tickets_per_order: mean of non-null tickets_count, null if none
-  avg_days_between_orders: {description: "(last_order_at − first_order_at) in fractional days / (orders_count − 1); null for one order", tests: [{range: {min: 0}}]}
-  first_order_device: device of the first order
-  first_order_region: region of the first order's event
-  first_order_service: service of the first order
-  first_order_event_type: event_type of the first order's event
-  first_order_weekday: {description: ISO weekday of the first order (1 = Monday … 7), tests: [not_null, {range: {min: 1, max: 7}}]}
-  acquisition_source_id: {description: "source_id of the first visit, or (unknown)", tests: [not_null]}
-  first_visit_at: session_start of the first visit, null without a visit
-  order_count_segment: {description: "1, 2-4 or 5+", tests: [not_null, {accepted_values: ["1", "2-4", "5+"]}]}
-  is_returning: {description: orders_count ≥ 2, tests: [not_null]}
-  is_frequent: {description: orders_count ≥ 5, tests: [not_null]}
-  days_since_last_order: {description: as_of_date − date of the last order, tests: [not_null, {range: {min: 0}}]}
+  user_id: {description: buyer, type: VARCHAR, tests: [unique, not_null]}
+  first_order_at: {description: created_at of the first order, type: TIMESTAMP, tests: [not_null]}
+  last_order_at: {description: created_at of the last order, type: TIMESTAMP, tests: [not_null]}
+  orders_count: {description: staged orders, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
+  revenue_total: {description: revenue of all orders in the base currency, type: DOUBLE, tests: [not_null]}
+  avg_order_revenue: {description: revenue_total / orders_count, type: DOUBLE, tests: [not_null]}
+  avg_tickets_per_order: {description: "mean of non-null tickets_count, null if none", type: DOUBLE}
+  avg_days_between_orders: {description: "(last_order_at − first_order_at) in fractional days / (orders_count − 1); null for one order", type: DOUBLE, tests: [{range: {min: 0}}]}
+  first_order_device: {description: device of the first order, type: VARCHAR}
+  first_order_region: {description: region of the first order's event, type: VARCHAR}
+  first_order_service: {description: service of the first order, type: VARCHAR}
+  first_order_event_type: {description: event_type of the first order's event, type: VARCHAR}
+  first_order_weekday: {description: ISO weekday of the first order (1 = Monday … 7), type: INTEGER, tests: [not_null, {range: {min: 1, max: 7}}]}
+  acquisition_source_id: {description: "source_id of the first visit, or (unknown)", type: VARCHAR, tests: [not_null]}
+  first_visit_at: {description: "session_start of the first visit, null without a visit", type: TIMESTAMP}
+  order_count_segment: {description: "1, 2-4 or 5+", type: VARCHAR, tests: [not_null, {accepted_values: ["1", "2-4", "5+"]}]}
+  is_returning: {description: orders_count ≥ 2, type: BOOLEAN, tests: [not_null]}
+  is_frequent: {description: orders_count ≥ 5, type: BOOLEAN, tests: [not_null]}
+  days_since_last_order: {description: as_of_date − date of the last order, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
 tests:
   - reconcile:
       name: buyers_match_staged_orders

@@ -8,19 +8,19 @@ description: >
   price in that currency. Lineage is the first line's.
 grain: one row per order_id with staged lines
 columns:
-  order_id: {description: order identifier, tests: [unique, not_null]}
-  user_id: user_id of the first line
-  created_at: created_at of the first line
-  revenue: {description: "sum of quantity × price of the order's staged lines, in its currency", tests: [not_null]}
-  currency: currency of the first line
-  tickets_count: none for derived orders
-  service: none for derived orders
-  event_id: none for derived orders
-  device: none for derived orders
-  _file_key: object key of the first line
-  _file_row: record number of the first line in its object
-  _file_modified: last-modified time of the first line's object
-  _run_id: run that loaded the first line
+  order_id: {description: order identifier, type: VARCHAR, tests: [unique, not_null]}
+  user_id: {description: user_id of the first line, type: VARCHAR}
+  created_at: {description: created_at of the first line, type: TIMESTAMP}
+  revenue: {description: "sum of quantity × price of the order's staged lines, in its currency", type: DOUBLE, tests: [not_null]}
+  currency: {description: currency of the first line, type: VARCHAR}
+  tickets_count: {description: none for derived orders, type: BIGINT}
+  service: {description: none for derived orders, type: VARCHAR}
+  event_id: {description: none for derived orders, type: VARCHAR}
+  device: {description: none for derived orders, type: VARCHAR}
+  _file_key: {description: object key of the first line, type: VARCHAR}
+  _file_row: {description: record number of the first line in its object, type: BIGINT}
+  _file_modified: {description: last-modified time of the first line's object, type: TIMESTAMP}
+  _run_id: {description: run that loaded the first line, type: VARCHAR}
 */
 with
 

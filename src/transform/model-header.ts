@@ -1,12 +1,19 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { type DataTestDeclaration, parseTestDeclarations } from "../quality/test-declarations.ts";
+import { columnSqlTypes } from "../warehouse/kysely/warehouse-columns.ts";
 import type { ColumnMetadata, ModelMetadata } from "./model.ts";
 
 const columnSchema = z.union([
   z.string(),
   z.null(),
-  z.object({ description: z.string().optional(), tests: z.array(z.unknown()).optional() }).strict(),
+  z
+    .object({
+      description: z.string().optional(),
+      type: z.enum(columnSqlTypes).optional(),
+      tests: z.array(z.unknown()).optional(),
+    })
+    .strict(),
 ]);
 
 const headerSchema = z
@@ -26,7 +33,7 @@ const headerSchema = z
  * the file name.
  *
  * For example, a header holding `grain: one row per buyer` and
- * `columns: {user_id: {description: the buyer, tests: [unique, not_null]}}`.
+ * `columns: {user_id: {description: the buyer, type: VARCHAR, tests: [unique, not_null]}}`.
  */
 export function parseModelHeader(sql: string): ModelMetadata {
   const match = /^\s*\/\*([\s\S]*?)\*\//.exec(sql);
@@ -50,7 +57,8 @@ export function parseModelHeader(sql: string): ModelMetadata {
   const tests: DataTestDeclaration[] = [];
   for (const [name, value] of Object.entries(parsed.data.columns)) {
     const description = typeof value === "string" ? value : (value?.description ?? "");
-    columns.push({ name, description: description.trim() });
+    const type = typeof value === "object" ? value?.type : undefined;
+    columns.push({ name, description: description.trim(), ...(type ? { type } : {}) });
     if (value !== null && typeof value === "object") {
       try {
         tests.push(...parseTestDeclarations(value.tests, name));

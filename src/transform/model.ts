@@ -1,4 +1,5 @@
 import type { SettingName, Settings } from "../config/settings.ts";
+import type { ColumnSqlType } from "../warehouse/kysely/warehouse-columns.ts";
 import type { Logger } from "../log/logger.ts";
 import type { DataTestDeclaration } from "../quality/test-declarations.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
@@ -6,10 +7,12 @@ import type { SqlSession } from "../warehouse/warehouse.ts";
 /** How a model is materialised (closed set; marts are always tables). */
 export type ModelKind = "table" | "view";
 
-/** A documented column of a model. */
+/** A documented column of a model: its contract, declared once in the model's header. */
 export interface ColumnMetadata {
   readonly name: string;
   readonly description: string;
+  /** DuckDB type of the column as built; every model declares it (tests/sql/model-files.test.ts). */
+  readonly type?: ColumnSqlType;
 }
 
 /** What a model's header says about it; none of it affects the version. */

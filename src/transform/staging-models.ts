@@ -1,5 +1,9 @@
 import { stringify as toYaml } from "yaml";
-import { lineageColumns, type SourceDeclaration } from "../sources/source-declaration.ts";
+import {
+  duckdbType,
+  lineageColumns,
+  type SourceDeclaration,
+} from "../sources/source-declaration.ts";
 import { quoteIdentifier, quoteLiteral } from "../warehouse/warehouse.ts";
 
 /** A staging model generated from a source declaration: its name and full SQL text. */
@@ -22,7 +26,32 @@ export function stagingModels(source: SourceDeclaration): GeneratedModel[] {
   return [classifiedModel(source), stagedModel(source), quarantineModel(source)];
 }
 
-function header(document: Record<string, unknown>): string {
+/** Every column a staging model of `source` can have, with its DuckDB type. */
+function columnTypes(source: SourceDeclaration): Record<string, string> {
+  const types: Record<string, string> = {};
+  for (const column of source.columns) types[column.name] = duckdbType(column.type).toUpperCase();
+  for (const column of lineageColumns) types[column.name] = column.type.toUpperCase();
+  Object.assign(types, { row_status: "VARCHAR", quarantine_reason: "VARCHAR", reason: "VARCHAR" });
+  if (source.conversion) {
+    types.fx_rate = "DOUBLE";
+    types[`${source.conversion.amount}_base`] = "DOUBLE";
+    types[`${source.conversion.amount}_in_currency`] = "DOUBLE";
+  }
+  return types;
+}
+
+/** The header comment, each column documented with its type (one contract per model). */
+function header(source: SourceDeclaration, document: Record<string, unknown>): string {
+  const types = columnTypes(source);
+  const columns = Object.fromEntries(
+    Object.entries(document.columns as Record<string, unknown>).map(([name, doc]) => [
+      name,
+      typeof doc === "string"
+        ? { description: doc, type: types[name] }
+        : { ...(doc as object), type: types[name] },
+    ]),
+  );
+  document = { ...document, columns };
   return `/*\n# generated from the source declaration (SPEC §1.1); duckmart models --sql NAME prints it\n${toYaml(document, { lineWidth: 100 }).trimEnd()}\n*/\n`;
 }
 
@@ -62,7 +91,7 @@ function classifiedModel(source: SourceDeclaration): GeneratedModel {
       tests: reasons(source).length > 0 ? [{ accepted_values: reasons(source) }] : [],
     },
   });
-  const metadata = header({
+  const metadata = header(source, {
     description: `Every raw ${source.name} row with its staging outcome (SPEC §1): staged, quarantined with a reason, or superseded by the winning row of its key (${source.key.join(", ")}). stg_${source.name} and stg_${source.name}_quarantine read it.`,
     grain: `one row per raw ${source.name} row`,
     columns: columnDocs,
@@ -254,7 +283,7 @@ function stagedModel(source: SourceDeclaration): GeneratedModel {
       right: `select (select count(*) from staging.stg_${source.name}) + (select count(*) from staging.stg_${source.name}_quarantine) + (select count(*) from staging.stg_${source.name}_classified where row_status = 'superseded')`,
     },
   });
-  const metadata = header({
+  const metadata = header(source, {
     description: `Staged ${source.description}: one row per key (${source.key.join(", ")}) after the rules of SPEC §1.`,
     grain: `one row per (${source.key.join(", ")})`,
     columns: columnDocs,
@@ -279,7 +308,7 @@ function quarantineModel(source: SourceDeclaration): GeneratedModel {
     "_file_row",
     "_run_id",
   ];
-  const metadata = header({
+  const metadata = header(source, {
     description: `Raw ${source.name} rows quarantined by staging (SPEC §1), with the reason.`,
     grain: `one row per quarantined raw ${source.name} row`,
     columns: {

@@ -11,14 +11,18 @@
  */
 
 /** DuckDB types used by duckmart tables. */
-export type ColumnSqlType =
-  | "VARCHAR"
-  | "BIGINT"
-  | "INTEGER"
-  | "DOUBLE"
-  | "BOOLEAN"
-  | "DATE"
-  | "TIMESTAMP";
+export const columnSqlTypes = [
+  "VARCHAR",
+  "BIGINT",
+  "INTEGER",
+  "DOUBLE",
+  "BOOLEAN",
+  "DATE",
+  "TIMESTAMP",
+] as const;
+
+/** One of {@link columnSqlTypes}. */
+export type ColumnSqlType = (typeof columnSqlTypes)[number];
 
 /** One column: its DuckDB type and whether it may hold NULL. */
 export interface ColumnSpec<T extends ColumnSqlType = ColumnSqlType, N extends boolean = boolean> {
