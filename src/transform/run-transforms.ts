@@ -136,9 +136,10 @@ export async function runTransforms(
     for (const source of model.sources)
       inputs[`source:${source}`] = sources.get(source)?.fingerprint ?? "none";
     const inputFingerprint = fingerprint(inputs);
-    const record = async (outcome: ModelOutcome, session: SqlSession = warehouse) => {
+    // Only what has been committed is announced: a build's outcome is logged
+    // after its transaction, never from inside it.
+    const announce = (outcome: ModelOutcome) => {
       outcomes.push(outcome);
-      await recordBuild(session, options.runId, outcome, inputFingerprint, inputs, startedAt);
       const fields = {
         model: model.name,
         status: outcome.status,
@@ -152,6 +153,10 @@ export async function runTransforms(
           { ...fields, ms: Math.round(outcome.seconds * 1000) },
           `model ${outcome.status}`,
         );
+    };
+    const record = async (outcome: ModelOutcome) => {
+      await recordBuild(warehouse, options.runId, outcome, inputFingerprint, inputs, startedAt);
+      announce(outcome);
     };
 
     const stopper = model.parents.find((parent) => blocked.has(parent));
@@ -193,7 +198,7 @@ export async function runTransforms(
 
     const dataFingerprint = fingerprint({ version, inputs: inputFingerprint });
     try {
-      await warehouse.transaction(async (session) => {
+      const built = await warehouse.transaction(async (session) => {
         const rows = await buildModel(session, model, existing.get(model.relation), {
           settings,
           runId: options.runId,
@@ -210,19 +215,19 @@ export async function runTransforms(
           timestampText(startedAt),
           rows ?? null,
         ]);
-        await record(
-          {
-            model: model.name,
-            relation: model.relation,
-            status: "built",
-            reason,
-            version,
-            ...(rows === undefined ? {} : { rows }),
-            seconds: (performance.now() - started) / 1000,
-          },
-          session,
-        );
+        const outcome: ModelOutcome = {
+          model: model.name,
+          relation: model.relation,
+          status: "built",
+          reason,
+          version,
+          ...(rows === undefined ? {} : { rows }),
+          seconds: (performance.now() - started) / 1000,
+        };
+        await recordBuild(session, options.runId, outcome, inputFingerprint, inputs, startedAt);
+        return outcome;
       });
+      announce(built);
       state.set(model.name, {
         model: model.name,
         version,
@@ -232,8 +237,6 @@ export async function runTransforms(
       });
       existing.set(model.relation, model.metadata.kind === "view" ? "VIEW" : "BASE TABLE");
     } catch (thrown) {
-      // The transaction rolled back, so the outcome recorded inside it is gone too.
-      if (outcomes[outcomes.length - 1]?.model === model.name) outcomes.pop();
       const cause = toError(thrown);
       const error = new ModelError(
         `model ${model.name} (${model.relation}) failed: ${cause.message}`,

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBType } from "@duckdb/node-api";
@@ -41,6 +42,8 @@ export class Warehouse implements SqlSession {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
   readonly #mutex = new Mutex();
+  /** Set while a transaction's work runs: the mutex is not reentrant. */
+  readonly #inTransaction = new AsyncLocalStorage<true>();
   readonly #logger: Logger | undefined;
   #closed = false;
 
@@ -81,10 +84,12 @@ export class Warehouse implements SqlSession {
   }
 
   async run(sql: string, params?: Params): Promise<void> {
+    this.#assertNotInTransaction("run");
     await this.#mutex.runExclusive(() => this.#execute(sql, params));
   }
 
   async all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
+    this.#assertNotInTransaction("all");
     return this.#mutex.runExclusive(() => this.#query<T>(sql, params));
   }
 
@@ -93,6 +98,7 @@ export class Warehouse implements SqlSession {
    * when it throws. Nothing else runs on the warehouse meanwhile.
    */
   async transaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    this.#assertNotInTransaction("transaction");
     return this.#mutex.runExclusive(async () => {
       await this.#execute("begin transaction");
       const session: SqlSession = {
@@ -100,7 +106,7 @@ export class Warehouse implements SqlSession {
         all: (sql, params) => this.#query(sql, params),
       };
       try {
-        const result = await work(session);
+        const result = await this.#inTransaction.run(true, () => work(session));
         await this.#execute("commit");
         return result;
       } catch (error) {
@@ -140,6 +146,18 @@ export class Warehouse implements SqlSession {
       params && (bindingTypes(params) as DuckDBType[]),
     );
     return reader.getRowObjectsJS().map((row) => rowFromDuckDB(row) as T);
+  }
+
+  /**
+   * The warehouse itself, called from inside a transaction's work, would wait
+   * for the transaction to end and so never run: fail at once instead.
+   */
+  #assertNotInTransaction(method: string): void {
+    if (this.#inTransaction.getStore()) {
+      throw new DuckmartError(
+        `warehouse.${method}() called inside transaction() on ${this.path}: use the session passed to the transaction's callback`,
+      );
+    }
   }
 
   #assertOpen(): void {

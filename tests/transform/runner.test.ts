@@ -1,5 +1,6 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pino } from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CodeModelDefinition } from "../../src/transform/model.ts";
 import { loadProject } from "../../src/transform/project.ts";
@@ -279,6 +280,44 @@ describe("a failing model", () => {
     const fixed = await run({ margin: 0.5 });
     expect(fixed.built).toEqual([]);
     expect(fixed.ok).toBe(true);
+  });
+});
+
+describe("logging", () => {
+  it("logs `model built` only once the build is committed", async () => {
+    // At each line, read the model's state back through the warehouse: inside
+    // the build's transaction that is refused, after the commit it is there.
+    const reads: Promise<string>[] = [];
+    const logger = pino(
+      { level: "info" },
+      {
+        write(line: string) {
+          const entry = JSON.parse(line) as { msg: string; model?: string };
+          if (entry.msg !== "model built") return;
+          reads.push(
+            warehouse
+              .all<{ run_id: string }>("select run_id from meta.model_state where model = $1", [
+                entry.model ?? "",
+              ])
+              .then(
+                (rows) => `${entry.model}: ${rows[0]?.run_id}`,
+                (error: Error) => `${entry.model}: ${error.message}`,
+              ),
+          );
+        },
+      },
+    );
+    runNumber += 1;
+    const runId = `r${runNumber}`;
+    const result = await runTransforms(warehouse, testSettings({ margin: 0.5 }), {
+      runId,
+      sqlDir,
+      select: "mart_rfm",
+      fullRefresh: true,
+      logger,
+    });
+    expect(result.built).toEqual(["mart_rfm"]);
+    expect(await Promise.all(reads)).toEqual([`mart_rfm: ${runId}`]);
   });
 });
 
