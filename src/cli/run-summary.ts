@@ -110,7 +110,7 @@ export async function printRunSummary(
   const published = record.results.get("publish") as PublishResult | undefined;
   if (published) {
     lines.push(
-      `published: ${Object.keys(published.manifest.marts).length} marts, ${published.files} files, s3://${environment.store.bucket}/${published.manifestKey}`,
+      `published: ${Object.keys(published.manifest.marts).length} marts, ${published.files} files, s3://${environment.settings.s3Bucket}/${published.manifestKey}`,
     );
   }
 

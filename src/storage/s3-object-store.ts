@@ -229,7 +229,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** Closes idle sockets so the process can exit. */
-  destroy(): void {
+  close(): void {
     this.#client.destroy();
   }
 
