@@ -55,7 +55,6 @@ export async function runJob(job: JobDefinition, context: RunContext): Promise<R
         [runId, step.name],
       );
       outcome = await step.run({ ...context, logger: stepLogger });
-      context.results.set(step.name, outcome.result);
     } catch (thrown) {
       failure = toError(thrown);
     }

@@ -16,7 +16,7 @@ async function context(runId: string): Promise<RunContext> {
     store: new LocalFolderObjectStore(tempDir("run-job")),
     logger: silentLogger(),
     options: {},
-    results: new Map(),
+    results: {},
   };
 }
 

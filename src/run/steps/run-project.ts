@@ -2,16 +2,11 @@ import { codeModels } from "../../transform/code-models/index.ts";
 import { loadProject, type Project } from "../../transform/project.ts";
 import type { RunContext } from "../job.ts";
 
-const projectKey = "project";
-
 /**
  * The SQL project and the code models (the CLV fit and scores) of this run,
  * loaded once and shared by the transform, test and publish steps.
  */
 export async function runProject(context: RunContext): Promise<Project> {
-  const cached = context.results.get(projectKey) as Project | undefined;
-  if (cached) return cached;
-  const project = await loadProject({ codeModels });
-  context.results.set(projectKey, project);
-  return project;
+  context.results.project ??= await loadProject({ codeModels });
+  return context.results.project;
 }
