@@ -51,8 +51,8 @@ export interface ExportSink {
 export const demoBgNbdParameters: BgNbdParameters = { r: 0.75, alpha: 30, a: 0.9, b: 2.7 };
 
 /**
- * The demo scale: 5,000 visitors over 120 days, about 18k raw rows in 600
- * small objects, generated in a fraction of a second.
+ * The demo scale (`npm start`): 5,000 visitors over 180 days, 900 small
+ * objects, generated in a fraction of a second.
  */
 export const defaultGenerateOptions: ResolvedGenerateOptions = {
   users: 5000,

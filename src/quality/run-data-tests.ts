@@ -353,7 +353,7 @@ async function store(
       result.message,
       result.sql,
       result.seconds,
-      new Date().toISOString().replace("T", " ").replace("Z", ""),
+      new Date(),
       fingerprint,
     ],
   );

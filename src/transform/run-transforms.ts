@@ -212,7 +212,7 @@ export async function runTransforms(
           inputFingerprint,
           dataFingerprint,
           options.runId,
-          timestampText(startedAt),
+          startedAt,
           rows ?? null,
         ]);
         const outcome: ModelOutcome = {
@@ -336,7 +336,7 @@ async function recordVersions(
       JSON.stringify(version.settings),
       JSON.stringify(version.parents),
       runId,
-      timestampText(new Date()),
+      new Date(),
     ]);
   }
 }
@@ -365,15 +365,10 @@ async function recordBuild(
       outcome.status,
       outcome.reason ?? null,
       outcome.rows ?? null,
-      timestampText(startedAt),
-      timestampText(new Date()),
+      startedAt,
+      new Date(),
       outcome.seconds,
       outcome.error?.message ?? null,
     ],
   );
-}
-
-/** A UTC timestamp as DuckDB TIMESTAMP text (JS Dates do not bind as parameters). */
-function timestampText(date: Date): string {
-  return date.toISOString().replace("T", " ").replace("Z", "");
 }
