@@ -4,8 +4,7 @@ import { join } from "node:path";
 import type { Settings } from "../config/settings.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import type { ObjectBody, ObjectStore } from "../storage/object-store.ts";
-import { isTransient } from "../storage/s3-object-store.ts";
-import { PublishError, toError } from "../util/errors.ts";
+import { isTransient, PublishError, toError } from "../util/errors.ts";
 import { withRetries } from "../util/retry.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import {

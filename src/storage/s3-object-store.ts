@@ -145,7 +145,7 @@ export class S3ObjectStore implements ObjectStore {
           throw storageError(what, error);
         }
       },
-      { attempts: this.#maxAttempts, retryable: isTransient },
+      { attempts: this.#maxAttempts, retryable: isTransientS3Failure },
     );
   }
 
@@ -173,7 +173,7 @@ export class S3ObjectStore implements ObjectStore {
           throw storageError(what, error);
         }
       },
-      { attempts: this.#maxAttempts, retryable: isTransient },
+      { attempts: this.#maxAttempts, retryable: isTransientS3Failure },
     );
   }
 
@@ -287,11 +287,14 @@ const transientCodes = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-/** Network failures, throttling and 5xx are worth another attempt. */
-export function isTransient(error: unknown): boolean {
+/**
+ * Network failures, throttling and 5xx from S3 are worth another attempt;
+ * this decides the `transient` flag of the StorageErrors this store throws.
+ */
+function isTransientS3Failure(error: unknown): boolean {
   if (error instanceof StorageError) {
     if (!error.permanent) return true;
-    return error.cause !== undefined && isTransient(error.cause);
+    return error.cause !== undefined && isTransientS3Failure(error.cause);
   }
   const e = error as {
     code?: string;
@@ -335,6 +338,6 @@ function storageError(what: string, error: unknown): StorageError {
       : "";
   return new StorageError(`${what} failed: ${detail}${hint}`, {
     cause: error,
-    transient: isTransient(error),
+    transient: isTransientS3Failure(error),
   });
 }
