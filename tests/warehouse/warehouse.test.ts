@@ -45,7 +45,9 @@ describe("Warehouse", () => {
           else if (method === "all") await fresh.all("select 1");
           else await fresh.transaction(async () => undefined);
         });
-        const timeout = new Promise<string>((resolve) => setTimeout(() => resolve("deadlock"), 2_000));
+        const timeout = new Promise<string>((resolve) =>
+          setTimeout(() => resolve("deadlock"), 2_000),
+        );
         await expect(Promise.race([outcome, timeout])).rejects.toThrow(
           `warehouse.${method}() called inside transaction()`,
         );
