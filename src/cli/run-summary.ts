@@ -1,9 +1,9 @@
+import { readHeadlines } from "../report/read-headlines.ts";
+import { readStagingCounts } from "../report/staging-counts.ts";
 import type { Environment } from "../run/environment.ts";
 import type { StepResults } from "../run/job.ts";
 import type { RunRecord } from "../run/run-job.ts";
 import { analystDatabasePath } from "../serve/analyst-database.ts";
-import { readHeadlines } from "../transform/read-headlines.ts";
-import { readStagingCounts } from "../transform/staging-counts.ts";
 import { formatTable } from "./format-table.ts";
 
 type FinishedRun = RunRecord & { readonly results: Readonly<StepResults> };

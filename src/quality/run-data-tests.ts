@@ -7,10 +7,10 @@ import {
   tableReferences,
   tokenizeSql,
 } from "../transform/sql-tokens.ts";
+import type { DataTestKind, Severity } from "../transform/test-declarations.ts";
 import { QualityError, toError } from "../util/errors.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { type CompiledDataTest, compileDataTests } from "./compile-data-tests.ts";
-import type { DataTestKind, Severity } from "./test-declarations.ts";
 
 /** Whether a data test held: `error` means its query could not run (e.g. the table is missing). */
 export type DataTestStatus = "pass" | "fail" | "error";

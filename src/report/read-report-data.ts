@@ -1,5 +1,4 @@
 import { readFile } from "node:fs/promises";
-import { readStagingCounts, type StagingCounts } from "../transform/staging-counts.ts";
 import { DuckmartError } from "../util/errors.ts";
 import type { Row, SqlSession } from "../warehouse/warehouse.ts";
 import type {
@@ -15,6 +14,7 @@ import type {
   ReportStep,
   StagingOrigin,
 } from "./report-data.ts";
+import { readStagingCounts, type StagingCounts } from "./staging-counts.ts";
 
 /** What {@link readReportData} needs besides the session. */
 export interface ReadReportOptions {

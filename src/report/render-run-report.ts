@@ -1,5 +1,4 @@
 import type { Logger } from "../log/logger.ts";
-import type { StagingCounts } from "../transform/staging-counts.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
 import type { ChartCache } from "./chart-cache.ts";
 import { formatBytes, formatTimestamp, formatValue, type ValueKind } from "./format-value.ts";
@@ -9,6 +8,7 @@ import { readReportData } from "./read-report-data.ts";
 import { type RenderedChart, renderReportCharts } from "./report-charts.ts";
 import { reportCss } from "./report-css.ts";
 import type { ReportData, ReportStep } from "./report-data.ts";
+import type { StagingCounts } from "./staging-counts.ts";
 
 /** Options of {@link renderRunReport} and {@link buildRunReport}. */
 export interface RenderRunReportOptions {

@@ -1,4 +1,4 @@
-import type { StagingCounts } from "../transform/staging-counts.ts";
+import type { StagingCounts } from "./staging-counts.ts";
 
 /** One run as `meta.runs` records it. */
 export interface ReportRun {

@@ -3,11 +3,11 @@ import { dirname, join, resolve } from "node:path";
 import type { Logger } from "../log/logger.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import { assertInside } from "../storage/safe-path.ts";
-import type { StagingCounts } from "../transform/staging-counts.ts";
 import { DuckmartError } from "../util/errors.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
 import { directoryChartCache } from "./chart-cache.ts";
 import { buildRunReport } from "./render-run-report.ts";
+import type { StagingCounts } from "./staging-counts.ts";
 
 const htmlContentType = "text/html; charset=utf-8";
 

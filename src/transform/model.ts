@@ -1,7 +1,7 @@
 import type { SettingName, Settings } from "../config/settings.ts";
 import type { Logger } from "../log/logger.ts";
-import type { DataTestDeclaration } from "../quality/test-declarations.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
+import type { DataTestDeclaration } from "./test-declarations.ts";
 
 /** How a model is materialised (closed set; marts are always tables). */
 export type ModelKind = "table" | "view";

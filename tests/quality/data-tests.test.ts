@@ -7,7 +7,7 @@ import {
   hasErrorFailures,
   runDataTests,
 } from "../../src/quality/run-data-tests.ts";
-import { parseTestDeclarations } from "../../src/quality/test-declarations.ts";
+import { parseTestDeclarations } from "../../src/transform/test-declarations.ts";
 import { QualityError } from "../../src/util/errors.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tempDir } from "../support/temp-dir.ts";

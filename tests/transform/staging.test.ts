@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { readStagingCounts } from "../../src/transform/staging-counts.ts";
+import { readStagingCounts } from "../../src/report/staging-counts.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { buildAll, fixtureWarehouse, insertRaw, query } from "./fixture-warehouse.ts";
 

@@ -1,9 +1,9 @@
 import { fitBgNbd } from "../../clv/fit-bgnbd.ts";
 import { fitGammaGamma } from "../../clv/fit-gamma-gamma.ts";
 import type { BgNbdParams, FitResult, GammaGammaParams } from "../../clv/types.ts";
-import { parseTestDeclarations } from "../../quality/test-declarations.ts";
 import type { Params, SqlSession } from "../../warehouse/warehouse.ts";
 import type { CodeModelDefinition } from "../model.ts";
+import { parseTestDeclarations } from "../test-declarations.ts";
 import { readNumberColumns } from "./read-number-columns.ts";
 
 /**
