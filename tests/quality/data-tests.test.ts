@@ -322,22 +322,15 @@ describe("reusing results of unchanged tests", () => {
     expect(rerun).toContain("mart_user_profile.buyers_match_staged_orders");
     expect(rerun).toContain("stg_orders.raw_rows_accounted");
     expect(third.filter((r) => r.status !== "pass")).toEqual([]);
-  });
 
-  it("runs a test of raw rows again when they change without a new file, as the transform would", async () => {
-    const fresh = await fixtureWarehouse();
+    // Raw rows written with no meta.loaded_files entry and no rebuild change the
+    // source's fingerprint as the transform computes it: the raw test runs again
+    // and sees raw no longer equal to staged + quarantined + superseded.
     await insertRaw(fresh, "orders", [
-      { order_id: "1", user_id: "u1", created_at: "2021-01-05 10:00:00", revenue: 10 },
+      { order_id: "3", user_id: "u3", created_at: "2021-03-05 10:00:00", revenue: 30 },
     ]);
-    await buildAll(fresh);
-    await runDataTests(fresh, { runId: "r1", reuseUnchanged: true });
-    // A row written to raw.orders with no meta.loaded_files entry and no rebuild:
-    // raw no longer equals staged + quarantined + superseded.
-    await insertRaw(fresh, "orders", [
-      { order_id: "2", user_id: "u2", created_at: "2021-02-05 10:00:00", revenue: 20 },
-    ]);
-    const second = await runDataTests(fresh, { runId: "r2", reuseUnchanged: true });
-    const accounted = second.find((r) => r.name === "stg_orders.raw_rows_accounted");
+    const fourth = await runDataTests(fresh, { runId: "r4", reuseUnchanged: true });
+    const accounted = fourth.find((r) => r.name === "stg_orders.raw_rows_accounted");
     expect(accounted?.status).toBe("fail");
   });
 });
