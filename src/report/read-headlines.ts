@@ -36,7 +36,6 @@ export interface Headlines {
 }
 
 interface HeadlineRow extends Record<string, unknown> {
-  readonly data_as_of: Date | null;
   readonly dau: number | null;
   readonly wau: number | null;
   readonly mau: number | null;
@@ -54,9 +53,10 @@ interface HeadlineRow extends Record<string, unknown> {
 const headlinesSql = new URL("./queries/headlines.sql", import.meta.url);
 
 /**
- * Reads the headline numbers (DAU/WAU/MAU, buyers, return rate, month-0 and
- * month-5 LTV, CAC and ROMI of the largest source, data_as_of) from the
- * marts. Needs a warehouse where the transforms have run.
+ * Reads the demo summary's headline numbers (DAU/WAU/MAU, buyers, return
+ * rate, month-0 and month-5 LTV, CAC and ROMI of the largest source,
+ * data_as_of) from the marts, through the same query as the run report's
+ * KPIs. Needs a warehouse where the transforms have run.
  *
  * @example
  * const h = await readHeadlines(warehouse);
@@ -65,8 +65,11 @@ const headlinesSql = new URL("./queries/headlines.sql", import.meta.url);
 export async function readHeadlines(session: SqlSession): Promise<Headlines> {
   const [row] = await session.all<HeadlineRow>(await readFile(headlinesSql, "utf8"));
   if (row === undefined) throw new Error("headline query returned no row");
+  const [asOf] = await session.all<{ data_as_of: Date | null }>(
+    "select data_as_of from intermediate.int_data_as_of",
+  );
   return {
-    dataAsOf: row.data_as_of,
+    dataAsOf: asOf?.data_as_of ?? null,
     dau: row.dau,
     wau: row.wau,
     mau: row.mau,

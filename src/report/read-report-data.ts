@@ -74,6 +74,7 @@ export async function readReportData(
     "main.mart_user_profile",
     "main.mart_ltv",
     "main.mart_cac",
+    "main.mart_romi",
     "main.mart_activity_summary",
   )
     ? await readKpis(session)
@@ -247,7 +248,7 @@ async function readDataAsOf(
 }
 
 async function readKpis(session: SqlSession): Promise<ReportKpis> {
-  const [row] = await session.all<Record<string, number | null>>(await reportQuery("kpis"));
+  const [row] = await session.all<Record<string, number | null>>(await reportQuery("headlines"));
   if (!row) throw new DuckmartError("the KPI query returned no row");
   return {
     buyers: row.buyers ?? 0,

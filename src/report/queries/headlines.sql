@@ -1,20 +1,18 @@
--- The demo's headline numbers, read from the marts of the last transform.
--- One row; see read-headlines.ts for the meaning of each column.
+-- The headline numbers, one row, read from the marts only (the analyst
+-- database has no staging or intermediate tables). The one definition of
+-- these metrics: the run report's KPIs (read-report-data.ts) and the demo
+-- summary (read-headlines.ts) both read this query.
 with
-
-summary as (
-    select * from main.mart_activity_summary
-),
-
-as_of as (
-    select * from intermediate.int_data_as_of
-),
 
 profiles as (
     select * from main.mart_user_profile
 ),
 
-ltv as (
+summary as (
+    select * from main.mart_activity_summary
+),
+
+month_ltv as (
     select * from main.mart_ltv
     where grain = 'month'
 ),
@@ -30,19 +28,43 @@ romi as (
 buyers as (
     select
         count(*) as buyers,
+        sum(orders_count) as orders,
+        fsum(revenue_total) as revenue,
         count(*) filter (where is_returning) / nullif(count(*), 0) as return_rate
     from profiles
 ),
 
 -- LTV at month k over every cohort that has reached lifetime k, weighted by
 -- cohort size: Σ cum_gross_profit / Σ cohort_size
-ltv_by_month as (
+ltv as (
     select
         fsum(cum_gross_profit) filter (where lifetime = 0)
             / nullif(sum(cohort_size) filter (where lifetime = 0), 0) as ltv_month_0,
         fsum(cum_gross_profit) filter (where lifetime = 5)
             / nullif(sum(cohort_size) filter (where lifetime = 5), 0) as ltv_month_5
-    from ltv
+    from month_ltv
+),
+
+-- gross profit to date of every buyer: each monthly cohort's cumulative
+-- gross profit at its latest lifetime
+latest_lifetimes as (
+    select cum_gross_profit
+    from month_ltv
+    qualify lifetime = max(lifetime) over (partition by cohort_start)
+),
+
+gross_profit as (
+    select fsum(cum_gross_profit) as gross_profit
+    from latest_lifetimes
+),
+
+-- every source together: the '(all)' rows of mart_cac
+all_costs as (
+    select
+        fsum(costs) as costs,
+        sum(new_buyers) as new_buyers
+    from cac
+    where source_id = '(all)'
 ),
 
 -- the real source with the most staged costs (ties: smallest source_id)
@@ -77,23 +99,30 @@ source_gross_profit as (
 
 final as (
     select
-        as_of.data_as_of,
+        buyers.buyers,
+        buyers.orders,
+        buyers.revenue,
+        buyers.return_rate,
         summary.dau,
         summary.wau,
         summary.mau,
-        buyers.buyers,
-        buyers.return_rate,
-        ltv_by_month.ltv_month_0,
-        ltv_by_month.ltv_month_5,
+        summary.sticky_mau,
+        ltv.ltv_month_0,
+        ltv.ltv_month_5,
+        all_costs.costs,
+        all_costs.costs / nullif(all_costs.new_buyers, 0) as cac,
+        gross_profit.gross_profit,
+        gross_profit.gross_profit / nullif(all_costs.costs, 0) as romi,
         largest_source.source_id as largest_source_id,
         largest_source.costs as largest_source_costs,
         largest_source.new_buyers as largest_source_new_buyers,
         largest_source.costs / nullif(largest_source.new_buyers, 0) as largest_source_cac,
         source_gross_profit.gross_profit / nullif(largest_source.costs, 0) as largest_source_romi
-    from as_of
-    cross join summary
-    cross join buyers
-    cross join ltv_by_month
+    from buyers
+    cross join ltv
+    cross join all_costs
+    cross join gross_profit
+    left join summary on true
     left join largest_source on true
     left join source_gross_profit on true
 )
