@@ -297,6 +297,28 @@ describe("the project's own tests", () => {
 });
 
 describe("reusing results of unchanged tests", () => {
+  it("takes a model name inside a string literal for no input of the test", async () => {
+    const dir = tempDir("duckmart-reuse");
+    mkdirSync(join(dir, "marts"));
+    const header = (tests: string) =>
+      `/*\ndescription: d\ngrain: one row\ncolumns:\n  kind: {description: k}\ntests:\n${tests}\n*/\n`;
+    writeFileSync(
+      join(dir, "marts/mart_a.sql"),
+      `${header("  - expression: {name: not_b, check: \"kind <> 'mart_b'\"}")}select 'a' as kind`,
+    );
+    const b = (value: string) => `${header("  - row_count: {min: 1}")}select '${value}' as kind`;
+    writeFileSync(join(dir, "marts/mart_b.sql"), b("b"));
+    const fresh = await fixtureWarehouse();
+    await buildAll(fresh, undefined, { sqlDir: dir });
+    await runDataTests(fresh, { runId: "r1", sqlDir: dir, reuseUnchanged: true });
+    writeFileSync(join(dir, "marts/mart_b.sql"), b("bb"));
+    await buildAll(fresh, undefined, { sqlDir: dir });
+    const second = await runDataTests(fresh, { runId: "r2", sqlDir: dir, reuseUnchanged: true });
+    const ran = (name: string) => (second.find((r) => r.name === name)?.seconds ?? 0) > 0;
+    expect(ran("mart_b.row_count")).toBe(true);
+    expect(ran("mart_a.not_b")).toBe(false);
+  });
+
   it("reuses a result only while the test's inputs are unchanged", async () => {
     const fresh = await fixtureWarehouse();
     await insertRaw(fresh, "orders", [
