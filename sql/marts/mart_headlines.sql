@@ -1,34 +1,66 @@
--- The headline numbers, one row, read from the marts only (the analyst
--- database has no staging or intermediate tables). The one definition of
--- these metrics: the run report's KPIs (read-report-data.ts) and the demo
--- summary (read-headlines.ts) both read this query.
+/*
+description: >
+  The headline numbers in one row, the one definition read by the run
+  report's KPIs and the demo summary: activity (SPEC §3
+  mart_activity_summary), buyers and return rate, month-0 and month-5 LTV,
+  and CAC and ROMI to date both of every source together ('(all)' in
+  mart_cac) and of the largest source by costs.
+grain: one row
+columns:
+  data_as_of: the data's as-of point (SPEC §2)
+  buyers: buyers with at least one staged order
+  orders: their staged orders
+  revenue: their revenue in the base currency
+  return_rate: {description: share of buyers with two or more orders, tests: [{range: {min: 0, max: 1}}]}
+  dau: mean daily active users (mart_activity_summary)
+  wau: mean weekly active users (mart_activity_summary)
+  mau: mean monthly active users (mart_activity_summary)
+  sticky_mau: dau / mau (mart_activity_summary)
+  ltv_month_0: gross profit per buyer at month lifetime 0 over every cohort, weighted by cohort size
+  ltv_month_5: the same at month lifetime 5, over the cohorts that have reached it
+  costs: marketing costs of every source
+  cac: costs / new buyers of every source
+  gross_profit: gross profit to date of every buyer
+  romi: gross_profit / costs
+  largest_source_id: the real source with the most costs (on equal costs, the smallest source_id)
+  largest_source_costs: its costs
+  largest_source_new_buyers: the buyers it acquired
+  largest_source_cac: its costs / its new buyers
+  largest_source_romi: gross profit to date of its buyers / its costs
+tests:
+  - row_count: {min: 1, max: 1}
+*/
 with
 
+as_of as (
+    select * from intermediate.int_data_as_of
+),
+
 profiles as (
-    select * from main.mart_user_profile
+    select * from mart_user_profile
 ),
 
 summary as (
-    select * from main.mart_activity_summary
+    select * from mart_activity_summary
 ),
 
 month_ltv as (
-    select * from main.mart_ltv
+    select * from mart_ltv
     where grain = 'month'
 ),
 
 cac as (
-    select * from main.mart_cac
+    select * from mart_cac
 ),
 
 romi as (
-    select * from main.mart_romi
+    select * from mart_romi
 ),
 
 buyers as (
     select
         count(*) as buyers,
-        sum(orders_count) as orders,
+        sum(orders_count)::bigint as orders,
         fsum(revenue_total) as revenue,
         count(*) filter (where is_returning) / nullif(count(*), 0) as return_rate
     from profiles
@@ -62,7 +94,7 @@ gross_profit as (
 all_costs as (
     select
         fsum(costs) as costs,
-        sum(new_buyers) as new_buyers
+        sum(new_buyers)::bigint as new_buyers
     from cac
     where source_id = '(all)'
 ),
@@ -72,7 +104,7 @@ largest_source as (
     select
         source_id,
         fsum(costs) as costs,
-        sum(new_buyers) as new_buyers
+        sum(new_buyers)::bigint as new_buyers
     from cac
     where source_id not in ('(all)', '(unknown)')
     group by source_id
@@ -99,6 +131,7 @@ source_gross_profit as (
 
 final as (
     select
+        as_of.data_as_of,
         buyers.buyers,
         buyers.orders,
         buyers.revenue,
@@ -118,7 +151,8 @@ final as (
         largest_source.new_buyers as largest_source_new_buyers,
         largest_source.costs / nullif(largest_source.new_buyers, 0) as largest_source_cac,
         source_gross_profit.gross_profit / nullif(largest_source.costs, 0) as largest_source_romi
-    from buyers
+    from as_of
+    cross join buyers
     cross join ltv
     cross join all_costs
     cross join gross_profit
