@@ -8,6 +8,7 @@ import { defineConfig } from "vitest/config";
 // - reliability: faults, crashes, hostile input and resource limits (tests/reliability).
 // - browser: the run report opened in headless Chromium.
 // `npm test` runs every tier.
+const setup = "tests/support/setup.ts";
 const browser = ["tests/report/run-report.test.ts"];
 const reliability = ["tests/reliability/**/*.test.ts"];
 const integration = [
@@ -38,12 +39,12 @@ export default defineConfig({
           // One process reused across files: they share no global state, and
           // loading DuckDB and the SQL project once per file dominated the tier.
           isolate: false,
-          setupFiles: ["tests/support/unit-tier-guard.ts"],
+          setupFiles: [setup, "tests/support/unit-tier-guard.ts"],
         },
       },
-      { extends: true, test: { name: "integration", include: integration } },
-      { extends: true, test: { name: "reliability", include: reliability } },
-      { extends: true, test: { name: "browser", include: browser } },
+      { extends: true, test: { name: "integration", include: integration, setupFiles: [setup] } },
+      { extends: true, test: { name: "reliability", include: reliability, setupFiles: [setup] } },
+      { extends: true, test: { name: "browser", include: browser, setupFiles: [setup] } },
     ],
   },
 });

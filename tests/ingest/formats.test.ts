@@ -8,19 +8,17 @@ import { loadBatch } from "../../src/ingest/load-batch.ts";
 import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
 import { sources } from "../../src/ingest/sources.ts";
 import { migrate } from "../../src/warehouse/migrate.ts";
-import { Warehouse } from "../../src/warehouse/warehouse.ts";
+import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tempDir } from "../support/temp-dir.ts";
+import { fixtureWarehouse } from "../support/warehouse.ts";
 
 const dir = tempDir("formats");
 let warehouse: Warehouse;
 const orders = sources.find((s) => s.name === "orders") as (typeof sources)[number];
 
 beforeAll(async () => {
-  warehouse = await Warehouse.open(":memory:");
-  await migrate(warehouse);
-  await ensureRawTables(warehouse);
+  warehouse = await fixtureWarehouse();
 });
-afterAll(() => warehouse.close());
 
 let counter = 0;
 async function load(name: string, body: string | Buffer, maxRejectRatio = 1) {

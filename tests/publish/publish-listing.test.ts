@@ -3,8 +3,8 @@ import { expect, it } from "vitest";
 import { publishRun } from "../../src/publish/publish-run.ts";
 import { LocalFolderObjectStore } from "../../src/storage/local-folder-object-store.ts";
 import type { ObjectInfo } from "../../src/storage/object-store.ts";
-import { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tempDir } from "../support/temp-dir.ts";
+import { fixtureWarehouse } from "../support/warehouse.ts";
 import { createSpecMarts, specMartNames } from "./fixtures/spec-marts.ts";
 
 /** Records the prefix of every listing. */
@@ -19,7 +19,7 @@ class ListingStore extends LocalFolderObjectStore {
 it("clears leftovers of an earlier attempt by listing only this run's mart folders", async () => {
   const root = tempDir("publish-listing");
   const store = new ListingStore(join(root, "bucket"));
-  const warehouse = await Warehouse.open(":memory:");
+  const warehouse = await fixtureWarehouse();
   try {
     await createSpecMarts(warehouse);
     const settings = { publishPrefix: "marts", keepRuns: 3, workDir: join(root, "work") };
