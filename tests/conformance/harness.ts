@@ -2,9 +2,7 @@
 // marts and staging tables and compares them with the reference
 // implementation, value by value.
 import { settingsSchema } from "../../src/config/settings.ts";
-import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
 import { runTransforms } from "../../src/transform/run-transforms.ts";
-import { migrate } from "../../src/warehouse/migrate.ts";
 import { type Params, quoteIdentifier, type Warehouse } from "../../src/warehouse/warehouse.ts";
 import { fixtureWarehouse } from "../support/warehouse.ts";
 import {

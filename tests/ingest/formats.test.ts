@@ -1,13 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatForKey } from "../../src/ingest/formats.ts";
 import { quoteNumbers } from "../../src/ingest/jsonl-format.ts";
 import { loadBatch } from "../../src/ingest/load-batch.ts";
-import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
 import { sources } from "../../src/ingest/sources.ts";
-import { migrate } from "../../src/warehouse/migrate.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tempDir } from "../support/temp-dir.ts";
 import { fixtureWarehouse } from "../support/warehouse.ts";
