@@ -42,8 +42,12 @@ export class Warehouse implements SqlSession {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
   readonly #mutex = new Mutex();
-  /** Set while a transaction's work runs: the mutex is not reentrant. */
-  readonly #inTransaction = new AsyncLocalStorage<true>();
+  /**
+   * Marks the work of a transaction while it holds the mutex, which is not
+   * reentrant. Tasks the work starts inherit the marker; once the transaction
+   * has ended it is inactive, so such a task may use the warehouse again.
+   */
+  readonly #inTransaction = new AsyncLocalStorage<{ active: boolean }>();
   readonly #logger: Logger | undefined;
   #closed = false;
 
@@ -105,13 +109,16 @@ export class Warehouse implements SqlSession {
         run: (sql, params) => this.#execute(sql, params),
         all: (sql, params) => this.#query(sql, params),
       };
+      const marker = { active: true };
       try {
-        const result = await this.#inTransaction.run(true, () => work(session));
+        const result = await this.#inTransaction.run(marker, () => work(session));
         await this.#execute("commit");
         return result;
       } catch (error) {
         await this.#execute("rollback").catch(() => undefined);
         throw error;
+      } finally {
+        marker.active = false;
       }
     });
   }
@@ -153,7 +160,7 @@ export class Warehouse implements SqlSession {
    * for the transaction to end and so never run: fail at once instead.
    */
   #assertNotInTransaction(method: string): void {
-    if (this.#inTransaction.getStore()) {
+    if (this.#inTransaction.getStore()?.active) {
       throw new DuckmartError(
         `warehouse.${method}() called inside transaction() on ${this.path}: use the session passed to the transaction's callback`,
       );

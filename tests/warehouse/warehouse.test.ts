@@ -54,6 +54,14 @@ describe("Warehouse", () => {
       }
       // Every transaction was rolled back and the warehouse is usable.
       expect(await fresh.all("select count(*)::integer as n from t")).toEqual([{ n: 0 }]);
+      // A task started inside a transaction may use the warehouse once it has ended.
+      let later: Promise<unknown> = Promise.resolve();
+      await fresh.transaction(async () => {
+        later = new Promise((resolve) => setTimeout(resolve, 10)).then(() =>
+          fresh.all("select 1 as one"),
+        );
+      });
+      await expect(later).resolves.toEqual([{ one: 1 }]);
     } finally {
       fresh.close();
     }
