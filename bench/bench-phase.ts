@@ -10,9 +10,7 @@ import { dailyJob } from "../jobs/daily.ts";
 import { loadSettings } from "../src/config/load-settings.ts";
 import type { Settings } from "../src/config/settings.ts";
 import { defaultGenerateOptions, generateExports } from "../src/generate/generate-exports.ts";
-import type { IngestSummary } from "../src/ingest/ingest.ts";
 import { createLogger } from "../src/log/logger.ts";
-import type { PublishResult } from "../src/publish/publish-run.ts";
 import { openEnvironment } from "../src/run/environment.ts";
 import type { JobDefinition, JobStep } from "../src/run/job.ts";
 import { startRun } from "../src/run/start-run.ts";
@@ -196,8 +194,8 @@ async function measureRun(environment: PhaseEnvironment): Promise<RunMeasure> {
   }
   const seconds = (performance.now() - environmentStarted) / 1000;
   sampler.stop();
-  const ingest = record.results.get("ingest") as IngestSummary | undefined;
-  const publish = record.results.get("publish") as PublishResult | undefined;
+  const ingest = record.results.ingest;
+  const publish = record.results.publish;
   const loaded = ingest?.files.filter((file) => file.status === "loaded") ?? [];
   return {
     runId: record.runId,

@@ -19,7 +19,6 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { benchmarkClv } from "../src/clv/benchmark-clv.ts";
 import { settingsSchema } from "../src/config/settings.ts";
 import { drawRepeatPurchaseTimes } from "../src/generate/bgnbd-process.ts";
 import { Random } from "../src/generate/random.ts";
@@ -27,6 +26,7 @@ import { codeModels } from "../src/transform/code-models/index.ts";
 import { runTransforms } from "../src/transform/run-transforms.ts";
 import { migrate } from "../src/warehouse/migrate.ts";
 import { quoteLiteral, Warehouse } from "../src/warehouse/warehouse.ts";
+import { benchmarkClv } from "./benchmark-clv.ts";
 
 /** Options of `runClvBench`. */
 export interface ClvBenchOptions {

@@ -158,7 +158,7 @@ try {
   incremental = await phase<RunMeasure>("run", environment);
   nothingNew = await phase<RunMeasure>("run", environment);
 } finally {
-  store.destroy();
+  store.close();
   await s3.stop();
 }
 for (const [name, run] of [

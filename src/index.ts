@@ -27,6 +27,7 @@ export {
 } from "./report/index.ts";
 export type { JobDefinition, JobStep, RunContext } from "./run/job.ts";
 export { analystDatabasePath, refreshAnalystDatabase } from "./serve/analyst-database.ts";
+export { openWarehouse } from "./serve/open-warehouse.ts";
 export { queryCommand } from "./serve/query-command.ts";
 export { builtInSources } from "./sources/built-in-sources.ts";
 export { resolveSources } from "./sources/resolve-sources.ts";
@@ -34,6 +35,5 @@ export type { ObjectInfo, ObjectStore } from "./storage/object-store.ts";
 export { S3ObjectStore } from "./storage/s3-object-store.ts";
 export * from "./util/errors.ts";
 export { DuckDBDialect } from "./warehouse/kysely/duckdb-dialect.ts";
-export { openWarehouse } from "./warehouse/kysely/open-warehouse.ts";
 export type * from "./warehouse/kysely/warehouse-database.ts";
 export { Warehouse } from "./warehouse/warehouse.ts";

@@ -1,15 +1,12 @@
-import type { IngestSummary } from "../ingest/ingest.ts";
-import type { PublishResult } from "../publish/publish-run.ts";
-import type { DataTestResult } from "../quality/run-data-tests.ts";
+import { readHeadlines } from "../report/read-headlines.ts";
 import type { Environment } from "../run/environment.ts";
+import type { StepResults } from "../run/job.ts";
 import type { RunRecord } from "../run/run-job.ts";
 import { analystDatabasePath } from "../serve/analyst-database.ts";
-import { readHeadlines } from "../transform/read-headlines.ts";
-import type { TransformResult } from "../transform/run-transforms.ts";
 import { readStagingCounts } from "../transform/staging-counts.ts";
 import { formatTable } from "./format-table.ts";
 
-type FinishedRun = RunRecord & { readonly results: ReadonlyMap<string, unknown> };
+type FinishedRun = RunRecord & { readonly results: Readonly<StepResults> };
 
 /**
  * Prints what a run did to stdout: steps, files and rows per source with
@@ -32,7 +29,7 @@ export async function printRunSummary(
       .join(" · "),
   );
 
-  const ingest = record.results.get("ingest") as IngestSummary | undefined;
+  const ingest = record.results.ingest;
   if (ingest) {
     const loaded = ingest.files.filter((f) => f.status === "loaded");
     const failed = ingest.files.filter((f) => f.status === "failed");
@@ -50,7 +47,7 @@ export async function printRunSummary(
       `select source, count(*) as files, sum(rows_read) as rows_read, sum(rows_loaded) as rows_loaded, sum(rows_rejected) as rows_rejected
        from meta.loaded_files group by source`,
     );
-    const transformed = record.results.get("transform") !== undefined;
+    const transformed = record.results.transform !== undefined;
     const staging = transformed ? await readStagingCounts(warehouse) : [];
     lines.push("per source, everything loaded so far:");
     lines.push(
@@ -90,14 +87,14 @@ export async function printRunSummary(
     for (const file of failed) lines.push(`failed: ${file.key}: ${file.reason}`);
   }
 
-  const transform = record.results.get("transform") as TransformResult | undefined;
+  const transform = record.results.transform;
   if (transform) {
     lines.push("");
     lines.push(
       `models: ${transform.built.length} built, ${transform.upToDate.length} up to date, ${transform.failed.length} failed, ${transform.skipped.length} skipped`,
     );
   }
-  const tests = record.results.get("test") as readonly DataTestResult[] | undefined;
+  const tests = record.results.test;
   if (tests) {
     const failing = tests.filter((t) => t.status !== "pass");
     // A reused result (inputs unchanged since it ran) took no time.
@@ -122,10 +119,10 @@ export async function printRunSummary(
     lines.push(`publish guards: ${checks.length} checks, ${verdict}`);
     for (const breach of breaches) lines.push(`  ${breach.status} ${breach.message}`);
   }
-  const published = record.results.get("publish") as PublishResult | undefined;
+  const published = record.results.publish;
   if (published) {
     lines.push(
-      `published: ${Object.keys(published.manifest.marts).length} marts, ${published.files} files, s3://${environment.store.bucket}/${published.manifestKey}`,
+      `published: ${Object.keys(published.manifest.marts).length} marts, ${published.files} files, s3://${environment.settings.s3Bucket}/${published.manifestKey}`,
     );
   }
 
@@ -156,7 +153,7 @@ export async function printRunSummary(
     lines.push(
       `analyst database (read-only): ${analystDatabasePath(settings)}  ·  npx duckmart query "select * from mart_kpi_monthly"`,
     );
-  const report = record.results.get("report") as { readonly path?: string } | undefined;
+  const report = record.results.report;
   if (report?.path) lines.push(`run report: ${report.path}`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -3,11 +3,6 @@
  * Gamma-Gamma (Fader, Hardie & Lee 2005) fitted by maximum likelihood and
  * scored per customer. The public surface of `src/clv`.
  */
-export {
-  benchmarkClv,
-  type ClvBenchmarkOptions,
-  type ClvBenchmarkResult,
-} from "./benchmark-clv.ts";
 export { bgNbdLogLikelihood, prepareBgNbdLikelihood } from "./bgnbd-likelihood.ts";
 export {
   type BgNbdScores,

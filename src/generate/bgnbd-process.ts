@@ -1,17 +1,5 @@
+import type { BgNbdParams } from "../clv/types.ts";
 import type { Random } from "./random.ts";
-
-/**
- * Parameters of the BG/NBD model (Fader, Hardie & Lee 2005) with time in
- * days: a customer's purchase rate is lambda ~ Gamma(shape r, rate alpha), so
- * alpha is a scale in days (mean rate r/alpha per day); the probability of
- * dying after a repeat purchase is p ~ Beta(a, b).
- */
-export interface BgNbdParameters {
-  readonly r: number;
-  readonly alpha: number;
-  readonly a: number;
-  readonly b: number;
-}
 
 /**
  * Draws the repeat purchase times of one customer whose first purchase is at
@@ -19,6 +7,11 @@ export interface BgNbdParameters {
  * p ~ Beta(a, b); while alive the customer buys as a Poisson process of rate
  * lambda, and after each repeat purchase becomes inactive with probability p
  * (never at time 0, so a customer always has the chance of a first repeat).
+ *
+ * The parameters (Fader, Hardie & Lee 2005) here have time in days: a
+ * customer's purchase rate is lambda ~ Gamma(shape r, rate alpha), so alpha
+ * is a scale in days (mean rate r/alpha per day); the probability of dying
+ * after a repeat purchase is p ~ Beta(a, b).
  *
  * Returns the times in fractional days since the first purchase, ascending,
  * each > 0 and <= `observationDays` (the customer's tenure T). Its length is
@@ -29,7 +22,7 @@ export interface BgNbdParameters {
  */
 export function drawRepeatPurchaseTimes(
   random: Random,
-  params: BgNbdParameters,
+  params: BgNbdParams,
   observationDays: number,
 ): number[] {
   const { r, alpha, a, b } = params;

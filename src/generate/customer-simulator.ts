@@ -1,4 +1,5 @@
-import { type BgNbdParameters, drawRepeatPurchaseTimes } from "./bgnbd-process.ts";
+import type { BgNbdParams } from "../clv/types.ts";
+import { drawRepeatPurchaseTimes } from "./bgnbd-process.ts";
 import type { DayBuckets } from "./day-buckets.ts";
 import type { EventCatalogue } from "./event-catalogue.ts";
 import { Random } from "./random.ts";
@@ -76,7 +77,7 @@ const ticketTable = new WeightedTable(behaviour.ticketWeights);
 export interface SimulationContext {
   readonly seed: number;
   readonly days: number;
-  readonly bgnbd: BgNbdParameters;
+  readonly bgnbd: BgNbdParams;
   readonly catalogue: EventCatalogue;
   readonly visits: DayBuckets;
   readonly orders: DayBuckets;

@@ -1,4 +1,4 @@
-import type { DataTestDeclaration } from "../quality/test-declarations.ts";
+import type { DataTestDeclaration } from "../transform/test-declarations.ts";
 
 /** The part of a model `martKeysFromModels` reads (a transform `Model` fits). */
 export interface KeyedModel {

@@ -109,7 +109,7 @@ export async function publishRun(options: PublishOptions): Promise<PublishResult
       "application/json",
     );
   }
-  await deleteLeftovers(store, prefix, runId, log);
+  await deleteLeftovers(store, prefix, runId, await listMartTables(warehouse), log);
 
   const stages = join(options.settings.workDir, "publish");
   await removeStaleStages(stages, log);
@@ -341,17 +341,23 @@ async function verifyUploaded(
   }
 }
 
-/** Objects under this run id left by an earlier, failed attempt; no manifest names them. */
+/**
+ * Objects under this run id left by an earlier, failed attempt; no manifest
+ * names them. Only the run folders of the marts to publish are listed, not
+ * everything published: a folder of a mart that is gone is an orphan, which
+ * housekeeping (`pruneRuns`) removes.
+ */
 async function deleteLeftovers(
   store: ObjectStore,
   prefix: string,
   runId: string,
+  marts: readonly MartTable[],
   log: Logger,
 ): Promise<void> {
-  const marker = `/run_id=${runId}/`;
   const leftovers: string[] = [];
-  for await (const object of store.list(`${prefix}/`))
-    if (object.key.includes(marker)) leftovers.push(object.key);
+  for (const mart of marts)
+    for await (const object of store.list(martRunPrefix(prefix, mart.name, runId)))
+      leftovers.push(object.key);
   if (leftovers.length === 0) return;
   log.info(
     { objects: leftovers.length },

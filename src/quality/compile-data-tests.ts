@@ -1,8 +1,12 @@
 import type { Model } from "../transform/model.ts";
 import type { Project } from "../transform/project.ts";
+import type {
+  DataTestDeclaration,
+  DataTestKind,
+  Severity,
+} from "../transform/test-declarations.ts";
 import { ModelError } from "../util/errors.ts";
 import { quoteIdentifier, quoteLiteral } from "../warehouse/warehouse.ts";
-import type { DataTestDeclaration, DataTestKind, Severity } from "./test-declarations.ts";
 
 /** A declared test turned into the query that checks it. */
 export interface CompiledDataTest {

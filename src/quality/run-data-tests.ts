@@ -1,11 +1,16 @@
-import { createHash } from "node:crypto";
 import { type Logger, silentLogger } from "../log/logger.ts";
+import { fingerprint, sourceFingerprints } from "../transform/fingerprint.ts";
 import type { CodeModelDefinition } from "../transform/model.ts";
-import { loadProject, type Project } from "../transform/project.ts";
+import { loadProject, type Project, sourceSchema } from "../transform/project.ts";
+import {
+  commonTableExpressionNames,
+  tableReferences,
+  tokenizeSql,
+} from "../transform/sql-tokens.ts";
+import type { DataTestKind, Severity } from "../transform/test-declarations.ts";
 import { QualityError, toError } from "../util/errors.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { type CompiledDataTest, compileDataTests } from "./compile-data-tests.ts";
-import type { DataTestKind, Severity } from "./test-declarations.ts";
 
 /** Whether a data test held: `error` means its query could not run (e.g. the table is missing). */
 export type DataTestStatus = "pass" | "fail" | "error";
@@ -71,20 +76,18 @@ export async function runDataTests(
   const models =
     options.select === undefined ? options.models : project.graph.select(options.select);
   const tests = compileDataTests(project, models);
-  const fingerprintOf = await testFingerprints(warehouse, project);
+  const fingerprintOf = await testFingerprints(warehouse, project, tests);
   const reuse = options.reuseUnchanged ?? false;
   const results: DataTestResult[] = [];
   let reused = 0;
   for (const test of tests) {
-    const fingerprint = fingerprintOf(test.sql);
+    const inputs = fingerprintOf.get(test) ?? null;
     const earlier =
-      reuse && fingerprint
-        ? await reusableResult(warehouse, options.runId, test, fingerprint)
-        : undefined;
+      reuse && inputs ? await reusableResult(warehouse, options.runId, test, inputs) : undefined;
     if (earlier) reused += 1;
     const result = earlier?.result ?? (await runOne(warehouse, options.runId, test));
     results.push(result);
-    await store(warehouse, result, fingerprint);
+    await store(warehouse, result, inputs);
     await keepFailingRows(warehouse, result, test, earlier?.runId, logger);
     const fields = {
       test: result.name,
@@ -238,14 +241,16 @@ function toNumber(value: unknown): number | null {
 }
 
 /**
- * A function giving each test query its input fingerprint: the query plus
- * the data fingerprints of the models it names (and of the loaded raw files
- * when it reads raw tables). Null when a model it names was never built.
+ * Each test's input fingerprint: its query plus the data fingerprints of the
+ * models it reads and the fingerprints of the raw sources it reads, found
+ * and computed as the transform does (the SQL tokenizer's table references;
+ * `sourceFingerprints`). Null when a model it reads was never built.
  */
 async function testFingerprints(
   warehouse: Warehouse,
   project: Project,
-): Promise<(sql: string) => string | null> {
+  tests: readonly CompiledDataTest[],
+): Promise<Map<CompiledDataTest, string | null>> {
   const state = new Map(
     (
       await warehouse.all<{ model: string; data_fingerprint: string }>(
@@ -253,24 +258,50 @@ async function testFingerprints(
       )
     ).map((row) => [row.model, row.data_fingerprint]),
   );
-  const [raw] = await warehouse.all<{ fingerprint: string | null }>(
-    "select md5(string_agg(key || ':' || etag, ',' order by key)) as fingerprint from meta.loaded_files",
+  const relations = new Map([...project.models.values()].map((m) => [m.relation, m.name]));
+  const reads = new Map(tests.map((test) => [test, tablesRead(test.sql, relations)]));
+  const sources = await sourceFingerprints(
+    warehouse,
+    [...reads.values()].flatMap((read) => read.sources),
   );
-  const names = [...project.models.keys()].map((name) => ({
-    name,
-    pattern: new RegExp(`\\b${name}\\b`),
-  }));
-  return (sql) => {
-    const parts: string[] = [sql];
-    for (const { name, pattern } of names) {
-      if (!pattern.test(sql)) continue;
-      const fingerprint = state.get(name);
-      if (fingerprint === undefined) return null;
-      parts.push(`${name}=${fingerprint}`);
+  const result = new Map<CompiledDataTest, string | null>();
+  for (const [test, read] of reads) {
+    const inputs: Record<string, string> = {};
+    let built = true;
+    for (const model of read.models) {
+      const data = state.get(model);
+      if (data === undefined) built = false;
+      inputs[`model:${model}`] = data ?? "none";
     }
-    if (/\braw\./.test(sql)) parts.push(`raw=${raw?.fingerprint ?? ""}`);
-    return createHash("sha256").update(parts.join("\n")).digest("hex");
-  };
+    for (const source of read.sources)
+      inputs[`source:${source}`] = sources.get(source)?.fingerprint ?? "none";
+    result.set(test, built ? fingerprint({ sql: test.sql, inputs }) : null);
+  }
+  return result;
+}
+
+/** The models and raw sources a test query reads, by the names the transform resolves. */
+function tablesRead(
+  sql: string,
+  relations: ReadonlyMap<string, string>,
+): { models: string[]; sources: string[] } {
+  const tokens = tokenizeSql(sql);
+  const ctes = commonTableExpressionNames(tokens);
+  const models = new Set<string>();
+  const sources = new Set<string>();
+  for (const { parts } of tableReferences(tokens)) {
+    if (parts.length === 1 && ctes.has(parts[0] as string)) continue;
+    const [schema, table] = (parts.length === 1 ? ["main", parts[0]] : parts.slice(-2)) as [
+      string,
+      string,
+    ];
+    if (schema === sourceSchema) sources.add(table);
+    else {
+      const model = relations.get(`${schema}.${table}`);
+      if (model !== undefined) models.add(model);
+    }
+  }
+  return { models: [...models].sort(), sources: [...sources].sort() };
 }
 
 /** The latest earlier result of the same test over the same inputs, re-dated to this run, and its run. */
@@ -372,7 +403,7 @@ async function store(
       result.message,
       result.sql,
       result.seconds,
-      new Date().toISOString().replace("T", " ").replace("Z", ""),
+      new Date(),
       fingerprint,
     ],
   );

@@ -71,14 +71,7 @@ export async function readReportData(
   const steps = await readSteps(session, runId);
   const { staging, origin } = await readStaging(session, relations, steps, options.staging);
   const has = (...names: string[]) => names.every((name) => relations.has(name));
-  const kpis = has(
-    "main.mart_user_profile",
-    "main.mart_ltv",
-    "main.mart_cac",
-    "main.mart_activity_summary",
-  )
-    ? await readKpis(session)
-    : null;
+  const kpis = has("main.mart_headlines") ? await readKpis(session) : null;
   const clv = has("main.mart_clv") ? await readClv(session) : null;
   const [clvModel] = has("main.mart_clv_model")
     ? await session.all("select * from main.mart_clv_model limit 1")
@@ -251,7 +244,9 @@ async function readDataAsOf(
 }
 
 async function readKpis(session: SqlSession): Promise<ReportKpis> {
-  const [row] = await session.all<Record<string, number | null>>(await reportQuery("kpis"));
+  const [row] = await session.all<Record<string, number | null>>(
+    "select * from main.mart_headlines",
+  );
   if (!row) throw new DuckmartError("the KPI query returned no row");
   return {
     buyers: row.buyers ?? 0,

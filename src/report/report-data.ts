@@ -116,7 +116,7 @@ export interface ReportModel {
 /** Where the quarantine counts came from. */
 export type StagingOrigin = "staging tables" | "report step record" | "unavailable";
 
-/** Headline numbers read from the marts (see queries/kpis.sql). */
+/** Headline numbers (mart_headlines, which the demo summary reads too). */
 export interface ReportKpis {
   readonly buyers: number;
   readonly orders: number | null;

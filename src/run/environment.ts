@@ -1,7 +1,7 @@
 import type { Settings } from "../config/settings.ts";
 import type { Logger } from "../log/logger.ts";
 import { createObjectStore } from "../storage/create-object-store.ts";
-import type { S3ObjectStore } from "../storage/s3-object-store.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
 import { migrate } from "../warehouse/migrate.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 import { acquireWarehouse } from "../warehouse/warehouse-lock.ts";
@@ -10,7 +10,7 @@ import { acquireWarehouse } from "../warehouse/warehouse-lock.ts";
 export interface Environment {
   readonly settings: Settings;
   readonly warehouse: Warehouse;
-  readonly store: S3ObjectStore;
+  readonly store: ObjectStore;
   readonly logger: Logger;
   close(): void;
 }
@@ -52,7 +52,7 @@ export async function openEnvironment(
     store,
     logger,
     close() {
-      store.destroy();
+      store.close();
       locked.release();
     },
   };

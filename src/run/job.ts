@@ -1,6 +1,13 @@
 import type { Settings } from "../config/settings.ts";
+import type { IngestSummary } from "../ingest/ingest.ts";
 import type { Logger } from "../log/logger.ts";
+import type { PublishResult } from "../publish/publish-run.ts";
+import type { DataTestResult } from "../quality/run-data-tests.ts";
+import type { WrittenRunReport } from "../report/write-run-report.ts";
+import type { AnalystRefreshResult } from "../serve/analyst-database.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
+import type { Project } from "../transform/project.ts";
+import type { TransformResult } from "../transform/run-transforms.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
 
 /** How a run was started. */
@@ -25,8 +32,23 @@ export interface RunContext {
   readonly store: ObjectStore;
   readonly logger: Logger;
   readonly options: RunOptions;
-  /** Results of earlier steps of this run, by step name. */
-  readonly results: Map<string, unknown>;
+  /** What earlier steps of this run handed on; each step fills its own field. */
+  readonly results: StepResults;
+}
+
+/**
+ * What the steps of a run hand on to later steps and to the run summary,
+ * typed per step (a field stays unset when its step did not get that far).
+ */
+export interface StepResults {
+  /** The SQL project and code models, loaded once per run (see `runProject`). */
+  project?: Project;
+  ingest?: IngestSummary;
+  transform?: TransformResult;
+  test?: readonly DataTestResult[];
+  publish?: PublishResult;
+  report?: WrittenRunReport;
+  serve?: AnalystRefreshResult;
 }
 
 /** What a step reports for the run record. */
@@ -35,8 +57,6 @@ export interface StepOutcome {
   readonly rows?: number;
   /** Step-specific counts, stored as JSON. */
   readonly detail?: Record<string, unknown>;
-  /** Kept in `RunContext.results` for later steps and the summary. */
-  readonly result?: unknown;
 }
 
 /** One step of a job. */

@@ -19,58 +19,63 @@ export interface RunRecord {
 /**
  * Runs the steps of `job` in order, recording the run and each step in
  * `meta.runs` and `meta.run_steps`. The first failing step ends the run:
- * later steps (publish among them) do not run. Never throws for a step
- * failure; the record carries the error.
+ * later steps (publish among them) do not run. Never throws: a failing
+ * step, or a failing write of the run record itself, fails the run and the
+ * record carries the error.
  */
 export async function runJob(job: JobDefinition, context: RunContext): Promise<RunRecord> {
   const { warehouse, runId } = context;
   const logger = context.logger.child({ runId, job: job.name });
   const started = performance.now();
-  await warehouse.run(
-    "insert into meta.runs (run_id, job, trigger, started_at, status, pid, host) values ($1, $2, $3, now()::timestamp, 'running', $4, $5)",
-    [runId, job.name, context.trigger, process.pid, hostname()],
-  );
-  logger.info({ trigger: context.trigger }, "run started");
   const steps: { name: string; seconds: number; status: string }[] = [];
   let failure: Error | undefined;
-  let recorded = false;
-  const recordEnd = (status: "succeeded" | "failed", error?: Error) =>
-    warehouse.run(
-      "update meta.runs set finished_at = now()::timestamp, status = $2, error = $3 where run_id = $1",
-      [runId, status, error?.message ?? null],
+  // Every write of the run record is inside a try: a failing write (a full
+  // disk, a dropped table) fails the run, it does not escape as a rejection.
+  try {
+    await warehouse.run(
+      "insert into meta.runs (run_id, job, trigger, started_at, status, pid, host) values ($1, $2, $3, now()::timestamp, 'running', $4, $5)",
+      [runId, job.name, context.trigger, process.pid, hostname()],
     );
-  for (const step of job.steps) {
-    if (step.housekeeping && !recorded) {
-      await recordEnd("succeeded");
-      recorded = true;
-    }
+  } catch (thrown) {
+    failure = toError(thrown);
+  }
+  if (!failure) logger.info({ trigger: context.trigger }, "run started");
+  let recorded = false;
+  for (const step of failure ? [] : job.steps) {
     const stepLogger = logger.child({ step: step.name });
     const stepStarted = performance.now();
-    await warehouse.run(
-      "insert into meta.run_steps (run_id, step, started_at, status) values ($1, $2, now()::timestamp, 'running')",
-      [runId, step.name],
-    );
     let outcome: StepOutcome | undefined;
     try {
+      if (step.housekeeping && !recorded) {
+        await recordEnd(context, "succeeded");
+        recorded = true;
+      }
+      await warehouse.run(
+        "insert into meta.run_steps (run_id, step, started_at, status) values ($1, $2, now()::timestamp, 'running')",
+        [runId, step.name],
+      );
       outcome = await step.run({ ...context, logger: stepLogger });
-      context.results.set(step.name, outcome.result);
     } catch (thrown) {
       failure = toError(thrown);
     }
     const seconds = (performance.now() - stepStarted) / 1000;
     const status = failure ? "failed" : "succeeded";
-    await warehouse.run(
-      "update meta.run_steps set finished_at = now()::timestamp, status = $3, rows = $4, detail = $5, error = $6 where run_id = $1 and step = $2",
-      [
-        runId,
-        step.name,
-        status,
-        outcome?.rows ?? null,
-        outcome?.detail ? JSON.stringify(outcome.detail) : null,
-        failure?.message ?? null,
-      ],
-    );
-    steps.push({ name: step.name, seconds, status });
+    try {
+      await warehouse.run(
+        "update meta.run_steps set finished_at = now()::timestamp, status = $3, rows = $4, detail = $5, error = $6 where run_id = $1 and step = $2",
+        [
+          runId,
+          step.name,
+          status,
+          outcome?.rows ?? null,
+          outcome?.detail ? JSON.stringify(outcome.detail) : null,
+          failure?.message ?? null,
+        ],
+      );
+    } catch (thrown) {
+      failure ??= toError(thrown);
+    }
+    steps.push({ name: step.name, seconds, status: failure ? "failed" : status });
     if (failure) {
       stepLogger.error({ err: failure, seconds }, "step failed");
       break;
@@ -80,14 +85,27 @@ export async function runJob(job: JobDefinition, context: RunContext): Promise<R
       "step finished",
     );
   }
+  try {
+    await recordEnd(context, failure ? "failed" : "succeeded", failure);
+  } catch (thrown) {
+    failure ??= toError(thrown);
+    logger.error({ err: toError(thrown) }, "the end of the run could not be recorded");
+  }
   const status = failure ? "failed" : "succeeded";
-  await warehouse.run(
-    "update meta.runs set finished_at = now()::timestamp, status = $2, error = $3 where run_id = $1",
-    [runId, status, failure?.message ?? null],
-  );
   const seconds = (performance.now() - started) / 1000;
   logger.info({ status, seconds: round(seconds) }, "run finished");
   return { runId, job: job.name, status, error: failure, steps, seconds };
+}
+
+function recordEnd(
+  context: RunContext,
+  status: "succeeded" | "failed",
+  error?: Error,
+): Promise<void> {
+  return context.warehouse.run(
+    "update meta.runs set finished_at = now()::timestamp, status = $2, error = $3 where run_id = $1",
+    [context.runId, status, error?.message ?? null],
+  );
 }
 
 /** Throws the run's error when it failed, for callers that want an exception. */

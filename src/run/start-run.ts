@@ -1,5 +1,5 @@
 import type { Environment } from "./environment.ts";
-import type { JobDefinition, RunOptions, RunTrigger } from "./job.ts";
+import type { JobDefinition, RunOptions, RunTrigger, StepResults } from "./job.ts";
 import { newRunId } from "./run-id.ts";
 import { type RunRecord, runJob } from "./run-job.ts";
 
@@ -9,8 +9,8 @@ export function startRun(
   job: JobDefinition,
   trigger: RunTrigger,
   options: RunOptions = {},
-): Promise<RunRecord & { readonly results: ReadonlyMap<string, unknown> }> {
-  const results = new Map<string, unknown>();
+): Promise<RunRecord & { readonly results: Readonly<StepResults> }> {
+  const results: StepResults = {};
   return runJob(job, {
     runId: newRunId(),
     job: job.name,

@@ -5,7 +5,7 @@ import { openEnvironment } from "../run/environment.ts";
 import type { JobDefinition } from "../run/job.ts";
 import type { RunRecord } from "../run/run-job.ts";
 import { startRun } from "../run/start-run.ts";
-import { DuckmartError } from "../util/errors.ts";
+import { DuckmartError, isTransient } from "../util/errors.ts";
 import { withRetries } from "../util/retry.ts";
 
 /** How the scheduler retries a run that failed for a passing reason. */
@@ -125,8 +125,4 @@ export class Scheduler {
       environment.close();
     }
   }
-}
-
-function isTransient(error: unknown): boolean {
-  return error instanceof DuckmartError && !error.permanent;
 }

@@ -14,7 +14,8 @@ export type ObjectBody = string | Uint8Array | Readable;
 
 /**
  * The part of an object store duckmart needs. The S3 implementation is the
- * real one; the seam keeps S3 details out of ingest and publish.
+ * real one; `LocalFolderObjectStore` serves tests of logic that needs no S3
+ * semantics. The seam keeps S3 details out of ingest and publish.
  */
 export interface ObjectStore {
   /** Every object whose key starts with `prefix`, following pagination to the end. */
@@ -32,6 +33,8 @@ export interface ObjectStore {
   write(key: string, body: ObjectBody, contentType?: string): Promise<void>;
   /** Deletes objects; a key that is already gone is not an error. */
   delete(keys: readonly string[]): Promise<void>;
+  /** Releases connections so the process can exit; the store is not used afterwards. */
+  close(): void;
 }
 
 /** Strips the quotes that S3 puts around ETags. */

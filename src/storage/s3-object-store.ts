@@ -240,7 +240,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** Closes idle sockets so the process can exit. */
-  destroy(): void {
+  close(): void {
     this.#client.destroy();
     this.#uploadClient.destroy();
   }
@@ -262,7 +262,7 @@ export class S3ObjectStore implements ObjectStore {
       },
       {
         attempts: this.#maxAttempts,
-        retryable: isTransient,
+        retryable: isTransientS3Failure,
         baseDelayMs: this.#baseDelayMs,
         maxDelayMs: 5_000,
       },
@@ -315,11 +315,14 @@ const transientCodes = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-/** Network failures, throttling and 5xx are worth another attempt. */
-export function isTransient(error: unknown): boolean {
+/**
+ * Network failures, throttling and 5xx from S3 are worth another attempt;
+ * this decides the `transient` flag of the StorageErrors this store throws.
+ */
+function isTransientS3Failure(error: unknown): boolean {
   if (error instanceof StorageError) {
     if (!error.permanent) return true;
-    return error.cause !== undefined && isTransient(error.cause);
+    return error.cause !== undefined && isTransientS3Failure(error.cause);
   }
   const e = error as {
     code?: string;
@@ -363,6 +366,6 @@ function storageError(what: string, error: unknown): StorageError {
       : "";
   return new StorageError(`${what} failed: ${detail}${hint}`, {
     cause: error,
-    transient: isTransient(error),
+    transient: isTransientS3Failure(error),
   });
 }

@@ -1,8 +1,8 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { type DataTestDeclaration, parseTestDeclarations } from "../quality/test-declarations.ts";
 import { columnSqlTypes } from "../warehouse/kysely/warehouse-columns.ts";
 import type { ColumnMetadata, ModelMetadata } from "./model.ts";
+import { type DataTestDeclaration, parseTestDeclarations } from "./test-declarations.ts";
 
 const columnSchema = z.union([
   z.string(),

@@ -1,8 +1,8 @@
 import type { SettingName, Settings } from "../config/settings.ts";
-import type { ColumnSqlType } from "../warehouse/kysely/warehouse-columns.ts";
 import type { Logger } from "../log/logger.ts";
-import type { DataTestDeclaration } from "../quality/test-declarations.ts";
+import type { ColumnSqlType } from "../warehouse/kysely/warehouse-columns.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
+import type { DataTestDeclaration } from "./test-declarations.ts";
 
 /** How a model is materialised (closed set; marts are always tables). */
 export type ModelKind = "table" | "view";

@@ -142,9 +142,10 @@ export async function runTransforms(
     for (const source of model.sources)
       inputs[`source:${source}`] = sources.get(source)?.fingerprint ?? "none";
     const inputFingerprint = fingerprint(inputs);
-    const record = async (outcome: ModelOutcome, session: SqlSession = warehouse) => {
+    // Only what has been committed is announced: a build's outcome is logged
+    // after its transaction, never from inside it.
+    const announce = (outcome: ModelOutcome) => {
       outcomes.push(outcome);
-      await recordBuild(session, options.runId, outcome, inputFingerprint, inputs, startedAt);
       const fields = {
         model: model.name,
         status: outcome.status,
@@ -158,6 +159,10 @@ export async function runTransforms(
           { ...fields, ms: Math.round(outcome.seconds * 1000) },
           `model ${outcome.status}`,
         );
+    };
+    const record = async (outcome: ModelOutcome) => {
+      await recordBuild(warehouse, options.runId, outcome, inputFingerprint, inputs, startedAt);
+      announce(outcome);
     };
 
     const stopper = model.parents.find((parent) => blocked.has(parent));
@@ -199,7 +204,7 @@ export async function runTransforms(
 
     const dataFingerprint = fingerprint({ version, inputs: inputFingerprint });
     try {
-      await warehouse.transaction(async (session) => {
+      const built = await warehouse.transaction(async (session) => {
         const rows = await buildModel(session, model, existing.get(model.relation), {
           settings,
           runId: options.runId,
@@ -213,22 +218,22 @@ export async function runTransforms(
           inputFingerprint,
           dataFingerprint,
           options.runId,
-          timestampText(startedAt),
+          startedAt,
           rows ?? null,
         ]);
-        await record(
-          {
-            model: model.name,
-            relation: model.relation,
-            status: "built",
-            reason,
-            version,
-            ...(rows === undefined ? {} : { rows }),
-            seconds: (performance.now() - started) / 1000,
-          },
-          session,
-        );
+        const outcome: ModelOutcome = {
+          model: model.name,
+          relation: model.relation,
+          status: "built",
+          reason,
+          version,
+          ...(rows === undefined ? {} : { rows }),
+          seconds: (performance.now() - started) / 1000,
+        };
+        await recordBuild(session, options.runId, outcome, inputFingerprint, inputs, startedAt);
+        return outcome;
       });
+      announce(built);
       state.set(model.name, {
         model: model.name,
         version,
@@ -238,8 +243,6 @@ export async function runTransforms(
       });
       existing.set(model.relation, model.metadata.kind === "view" ? "VIEW" : "BASE TABLE");
     } catch (thrown) {
-      // The transaction rolled back, so the outcome recorded inside it is gone too.
-      if (outcomes[outcomes.length - 1]?.model === model.name) outcomes.pop();
       const cause = toError(thrown);
       const error = new ModelError(
         `model ${model.name} (${model.relation}) failed: ${cause.message}`,
@@ -339,7 +342,7 @@ async function recordVersions(
       JSON.stringify(version.settings),
       JSON.stringify(version.parents),
       runId,
-      timestampText(new Date()),
+      new Date(),
     ]);
   }
 }
@@ -368,15 +371,10 @@ async function recordBuild(
       outcome.status,
       outcome.reason ?? null,
       outcome.rows ?? null,
-      timestampText(startedAt),
-      timestampText(new Date()),
+      startedAt,
+      new Date(),
       outcome.seconds,
       outcome.error?.message ?? null,
     ],
   );
-}
-
-/** A UTC timestamp as DuckDB TIMESTAMP text (JS Dates do not bind as parameters). */
-function timestampText(date: Date): string {
-  return date.toISOString().replace("T", " ").replace("Z", "");
 }

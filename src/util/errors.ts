@@ -48,6 +48,15 @@ export class LockError extends DuckmartError {
   override readonly permanent = false;
 }
 
+/**
+ * Whether another attempt can help: a DuckmartError that is not permanent
+ * (network, throttling and 5xx from the store, a busy lock). Anything else —
+ * bad input, a failed test, a bug — fails the same way again.
+ */
+export function isTransient(error: unknown): boolean {
+  return error instanceof DuckmartError && !error.permanent;
+}
+
 /** Coerces anything thrown into an Error, keeping the original as `cause`. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;

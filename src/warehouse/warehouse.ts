@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBType } from "@duckdb/node-api";
@@ -41,6 +42,12 @@ export class Warehouse implements SqlSession {
   readonly #instance: DuckDBInstance;
   readonly #connection: DuckDBConnection;
   readonly #mutex = new Mutex();
+  /**
+   * Marks the work of a transaction while it holds the mutex, which is not
+   * reentrant. Tasks the work starts inherit the marker; once the transaction
+   * has ended it is inactive, so such a task may use the warehouse again.
+   */
+  readonly #inTransaction = new AsyncLocalStorage<{ active: boolean }>();
   readonly #logger: Logger | undefined;
   #closed = false;
 
@@ -81,10 +88,12 @@ export class Warehouse implements SqlSession {
   }
 
   async run(sql: string, params?: Params): Promise<void> {
+    this.#assertNotInTransaction("run");
     await this.#mutex.runExclusive(() => this.#execute(sql, params));
   }
 
   async all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]> {
+    this.#assertNotInTransaction("all");
     return this.#mutex.runExclusive(() => this.#query<T>(sql, params));
   }
 
@@ -93,19 +102,23 @@ export class Warehouse implements SqlSession {
    * when it throws. Nothing else runs on the warehouse meanwhile.
    */
   async transaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    this.#assertNotInTransaction("transaction");
     return this.#mutex.runExclusive(async () => {
       await this.#execute("begin transaction");
       const session: SqlSession = {
         run: (sql, params) => this.#execute(sql, params),
         all: (sql, params) => this.#query(sql, params),
       };
+      const marker = { active: true };
       try {
-        const result = await work(session);
+        const result = await this.#inTransaction.run(marker, () => work(session));
         await this.#execute("commit");
         return result;
       } catch (error) {
         await this.#execute("rollback").catch(() => undefined);
         throw error;
+      } finally {
+        marker.active = false;
       }
     });
   }
@@ -140,6 +153,18 @@ export class Warehouse implements SqlSession {
       params && (bindingTypes(params) as DuckDBType[]),
     );
     return reader.getRowObjectsJS().map((row) => rowFromDuckDB(row) as T);
+  }
+
+  /**
+   * The warehouse itself, called from inside a transaction's work, would wait
+   * for the transaction to end and so never run: fail at once instead.
+   */
+  #assertNotInTransaction(method: string): void {
+    if (this.#inTransaction.getStore()?.active) {
+      throw new DuckmartError(
+        `warehouse.${method}() called inside transaction() on ${this.path}: use the session passed to the transaction's callback`,
+      );
+    }
   }
 
   #assertOpen(): void {

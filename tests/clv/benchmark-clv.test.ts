@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { benchmarkClv } from "../../src/clv/benchmark-clv.ts";
+import { benchmarkClv } from "../../bench/benchmark-clv.ts";
 
 describe("benchmarkClv", () => {
   it("fits and scores simulated buyers and reports the timings", () => {

@@ -2,10 +2,9 @@
 // marts and staging tables and compares them with the reference
 // implementation, value by value.
 import { settingsSchema } from "../../src/config/settings.ts";
-import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
 import { runTransforms } from "../../src/transform/run-transforms.ts";
-import { migrate } from "../../src/warehouse/migrate.ts";
-import { type Params, quoteIdentifier, Warehouse } from "../../src/warehouse/warehouse.ts";
+import { type Params, quoteIdentifier, type Warehouse } from "../../src/warehouse/warehouse.ts";
+import { fixtureWarehouse } from "../support/warehouse.ts";
 import {
   type ColumnKind,
   duckdbTypeOfKind,
@@ -31,14 +30,6 @@ export const sourceNames: readonly SourceName[] = [
 
 /** Relative tolerance for DOUBLE columns (sums may be added in another order). */
 export const relativeTolerance = 1e-9;
-
-/** A migrated in-memory warehouse with empty raw tables. */
-export async function freshWarehouse(): Promise<Warehouse> {
-  const warehouse = await Warehouse.open(":memory:", { threads: 2 });
-  await migrate(warehouse);
-  await ensureRawTables(warehouse);
-  return warehouse;
-}
 
 /** Inserts every raw row, in batches, into raw.<source>; missing columns are null. */
 export async function loadRaw(warehouse: Warehouse, raw: RawData): Promise<void> {
@@ -281,7 +272,7 @@ export async function checkConformance(
   settings: ReferenceSettings = { baseCurrency: "RUB", margin: 1 },
   options: { readonly sqlDir?: string } = {},
 ): Promise<ConformanceResult> {
-  const warehouse = await freshWarehouse();
+  const warehouse = await fixtureWarehouse({ threads: 2 });
   try {
     await loadRaw(warehouse, raw);
     // CONFORMANCE_SQL_DIR runs the suite against another SQL project (e.g. a mutated copy).

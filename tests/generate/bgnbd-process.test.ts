@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type BgNbdParameters, drawRepeatPurchaseTimes } from "../../src/generate/bgnbd-process.ts";
+import type { BgNbdParams } from "../../src/clv/types.ts";
+import { drawRepeatPurchaseTimes } from "../../src/generate/bgnbd-process.ts";
 import { Random } from "../../src/generate/random.ts";
 
 /** Gauss hypergeometric 2F1(a, b; c; z) by its series, fine for 0 <= z < 1. */
@@ -15,12 +16,12 @@ function hypergeometric2F1(a: number, b: number, c: number, z: number): number {
 }
 
 /** Expected repeat purchases in (0, t] under BG/NBD (Fader, Hardie & Lee 2005, eq. 7), a != 1. */
-function expectedPurchases({ r, alpha, a, b }: BgNbdParameters, t: number): number {
+function expectedPurchases({ r, alpha, a, b }: BgNbdParams, t: number): number {
   const hyper = hypergeometric2F1(r, b, a + b - 1, t / (alpha + t));
   return ((a + b - 1) / (a - 1)) * (1 - (alpha / (alpha + t)) ** r * hyper);
 }
 
-function counts(params: BgNbdParameters, days: number, customers: number, seed: number): number[] {
+function counts(params: BgNbdParams, days: number, customers: number, seed: number): number[] {
   const random = new Random(seed);
   return Array.from(
     { length: customers },

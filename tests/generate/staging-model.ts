@@ -1,4 +1,10 @@
 import type { SourceName } from "../../src/sources/built-in-sources.ts";
+import {
+  type RawData,
+  type RawRow as ReferenceRow,
+  stage as referenceStage,
+  type Staged,
+} from "../conformance/reference/staging.ts";
 import { readCsv } from "./csv-reader.ts";
 
 /** One generated object as the tests see it: its key, bytes and position in the write order. */
@@ -29,26 +35,16 @@ export interface StagingOutcome {
   readonly ambiguousRows: number;
 }
 
-// Transcribed from the SPEC §1 table, not from the generator.
-const required: Record<SourceName, readonly string[]> = {
-  visits: ["user_id", "session_start", "session_end"],
-  orders: ["order_id", "user_id", "created_at", "revenue"],
-  events: ["event_id"],
-  costs: ["dt", "source_id", "costs"],
-  fx_rates: ["dt", "currency", "rate"],
-};
-const keyColumns: Record<SourceName, readonly string[]> = {
-  visits: ["user_id", "session_start", "session_end", "device", "source_id"],
-  orders: ["order_id"],
-  events: ["event_id"],
-  costs: ["dt", "source_id"],
-  fx_rates: ["dt", "currency"],
-};
 const sourceNames: readonly SourceName[] = ["fx_rates", "events", "costs", "visits", "orders"];
+const outcomeOf = (staged: Staged, source: SourceName) =>
+  source === "fx_rates" ? staged.fxRates : staged[source];
+const lineage = (row: ReferenceRow): string => `${row._file_key}#${row._file_row}`;
 
-const seconds = (timestamp: string): number => Date.parse(`${timestamp.replace(" ", "T")}Z`) / 1000;
-
-/** Applies SPEC §1 staging (empty required → key rule → rules on the winner) to the objects. */
+/**
+ * Applies SPEC §1 staging to the objects through the one reference
+ * implementation (`tests/conformance/reference/staging.ts`): the write order
+ * stands in for S3's last-modified time.
+ */
 export function stage(objects: readonly WrittenObject[], baseCurrency = "RUB"): StagingOutcome {
   const raw = Object.fromEntries(sourceNames.map((s) => [s, [] as RawRow[]])) as Record<
     SourceName,
@@ -62,89 +58,88 @@ export function stage(objects: readonly WrittenObject[], baseCurrency = "RUB"): 
       raw[source].push({ objectKey: object.key, writeIndex: object.writeIndex, row, values });
     });
   }
+  const byLineage = new Map<string, RawRow>();
+  const referenceRaw = (modified: (row: RawRow) => number, change?: (row: RawRow) => RawRow) =>
+    Object.fromEntries(
+      sourceNames.map((source) => [
+        source,
+        raw[source].map((original): ReferenceRow => {
+          const row = change ? change(original) : original;
+          const reference = {
+            ...row.values,
+            _file_key: row.objectKey,
+            _file_row: row.row + 1,
+            _file_modified: new Date(Date.UTC(2000, 0, 1) + modified(row) * 1000)
+              .toISOString()
+              .slice(0, 19)
+              .replace("T", " "),
+          };
+          byLineage.set(lineage(reference), original);
+          return reference;
+        }),
+      ]),
+    ) as unknown as RawData;
+  const settings = { baseCurrency, margin: 1 };
+  const newest = referenceStage(
+    referenceRaw((row) => row.writeIndex),
+    settings,
+  );
 
   const staged = {} as Record<SourceName, RawRow[]>;
   const quarantined = {} as Record<SourceName, Record<string, number>>;
   const superseded = {} as Record<SourceName, number>;
-  let orderingDisagreements = 0;
-  let ambiguousRows = 0;
-  const fxDates = new Map<string, string[]>();
-
   for (const source of sourceNames) {
+    const outcome = outcomeOf(newest, source);
+    staged[source] = outcome.stagedRaw.map((row) => byLineage.get(lineage(row)) as RawRow);
     const reasons: Record<string, number> = {};
-    const count = (reason: string): void => {
-      reasons[reason] = (reasons[reason] ?? 0) + 1;
-    };
-    const groups = new Map<string, RawRow[]>();
-    for (const row of raw[source]) {
-      const empty = required[source].find((column) => (row.values[column] ?? "") === "");
-      if (empty !== undefined) {
-        count(`missing_${empty}`);
-        continue;
-      }
-      const key = JSON.stringify(keyColumns[source].map((column) => row.values[column] ?? ""));
-      const group = groups.get(key) ?? [];
-      group.push(row);
-      groups.set(key, group);
-    }
-    let losers = 0;
-    const winners: RawRow[] = [];
-    for (const group of groups.values()) {
-      const newest = group.reduce((best, row) =>
-        row.writeIndex > best.writeIndex ||
-        (row.writeIndex === best.writeIndex && row.row > best.row)
-          ? row
-          : best,
-      );
-      const greatestKey = group.reduce((best, row) =>
-        row.objectKey > best.objectKey || (row.objectKey === best.objectKey && row.row > best.row)
-          ? row
-          : best,
-      );
-      if (newest !== greatestKey) orderingDisagreements++;
-      losers += group.length - 1;
-      winners.push(newest);
-    }
-    superseded[source] = losers;
-
-    const kept: RawRow[] = [];
-    for (const row of winners) {
-      const broken = brokenRules(source, row, fxDates, baseCurrency);
-      if (broken.length > 1) ambiguousRows++;
-      if (broken[0] !== undefined) count(broken[0]);
-      else kept.push(row);
-    }
-    staged[source] = kept;
+    for (const { reason } of outcome.quarantined) reasons[reason] = (reasons[reason] ?? 0) + 1;
     quarantined[source] = reasons;
-    if (source === "fx_rates") {
-      for (const row of kept) {
-        const currency = row.values.currency ?? "";
-        fxDates.set(currency, [...(fxDates.get(currency) ?? []), row.values.dt ?? ""]);
-      }
-    }
+    superseded[source] = outcome.superseded;
   }
-  return { raw, staged, quarantined, superseded, orderingDisagreements, ambiguousRows };
-}
 
-function brokenRules(
-  source: SourceName,
-  row: RawRow,
-  fxDates: ReadonlyMap<string, readonly string[]>,
-  baseCurrency: string,
-): string[] {
-  const v = row.values;
-  const broken: string[] = [];
-  if (source === "visits" && seconds(v.session_end ?? "") < seconds(v.session_start ?? "")) {
-    broken.push("session_end_before_start");
-  }
-  if (source === "orders") {
-    if (Number(v.revenue) < 0) broken.push("negative_revenue");
-    const currency = v.currency ?? "";
-    if (currency !== "" && currency !== baseCurrency) {
-      const date = (v.created_at ?? "").slice(0, 10);
-      if (!(fxDates.get(currency) ?? []).some((dt) => dt <= date)) broken.push("no_fx_rate");
-    }
-  }
-  if (source === "costs" && Number(v.costs) < 0) broken.push("negative_costs");
-  return broken;
+  // Equal modified times leave the key rule to the greater object key: count
+  // the keys whose winner changes.
+  const greatestKey = referenceStage(
+    referenceRaw(() => 0),
+    settings,
+  );
+  const winners = (result: Staged): Set<string> =>
+    new Set(
+      sourceNames.flatMap((source) => {
+        const outcome = outcomeOf(result, source);
+        return [
+          ...outcome.stagedRaw,
+          ...outcome.quarantined
+            .filter(({ reason }) => !reason.startsWith("missing_"))
+            .map(({ row }) => row),
+        ].map(lineage);
+      }),
+    );
+  const newestWinners = winners(newest);
+  const orderingDisagreements = [...winners(greatestKey)].filter(
+    (row) => !newestWinners.has(row),
+  ).length;
+
+  // Only orders have two rules: a negative revenue that also has no FX rate
+  // would be quarantined as no_fx_rate once its revenue were positive.
+  const negative = new Set(
+    newest.orders.quarantined
+      .filter(({ reason }) => reason === "negative_revenue")
+      .map(({ row }) => lineage(row)),
+  );
+  const repaired = referenceStage(
+    referenceRaw(
+      (row) => row.writeIndex,
+      (row) =>
+        negative.has(`${row.objectKey}#${row.row + 1}`)
+          ? { ...row, values: { ...row.values, revenue: String(-Number(row.values.revenue)) } }
+          : row,
+    ),
+    settings,
+  );
+  const ambiguousRows = repaired.orders.quarantined.filter(
+    ({ reason, row }) => reason === "no_fx_rate" && negative.has(lineage(row)),
+  ).length;
+
+  return { raw, staged, quarantined, superseded, orderingDisagreements, ambiguousRows };
 }

@@ -1,15 +1,14 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { formatForKey } from "../../src/ingest/formats.ts";
 import { quoteNumbers } from "../../src/ingest/jsonl-format.ts";
 import { loadBatch } from "../../src/ingest/load-batch.ts";
-import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
 import { resolveSources } from "../../src/sources/resolve-sources.ts";
-import { migrate } from "../../src/warehouse/migrate.ts";
-import { Warehouse } from "../../src/warehouse/warehouse.ts";
+import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tempDir } from "../support/temp-dir.ts";
+import { fixtureWarehouse } from "../support/warehouse.ts";
 
 const dir = tempDir("formats");
 let warehouse: Warehouse;
@@ -18,11 +17,8 @@ const orders = resolveSources({ sources: {} }).find(
 ) as ReturnType<typeof resolveSources>[number];
 
 beforeAll(async () => {
-  warehouse = await Warehouse.open(":memory:");
-  await migrate(warehouse);
-  await ensureRawTables(warehouse);
+  warehouse = await fixtureWarehouse();
 });
-afterAll(() => warehouse.close());
 
 let counter = 0;
 async function load(name: string, body: string | Buffer, maxRejectRatio = 1) {

@@ -94,6 +94,9 @@ class FailingStore implements ObjectStore {
   read(key: string): Promise<Buffer> {
     return this.inner.read(key);
   }
+  close(): void {
+    this.inner.close();
+  }
   async write(key: string, body: ObjectBody, contentType?: string): Promise<void> {
     if (key.endsWith(".parquet")) {
       this.parquetWrites += 1;

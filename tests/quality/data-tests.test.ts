@@ -7,7 +7,7 @@ import {
   hasErrorFailures,
   runDataTests,
 } from "../../src/quality/run-data-tests.ts";
-import { parseTestDeclarations } from "../../src/quality/test-declarations.ts";
+import { parseTestDeclarations } from "../../src/transform/test-declarations.ts";
 import { QualityError } from "../../src/util/errors.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tempDir } from "../support/temp-dir.ts";
@@ -356,6 +356,28 @@ describe("the project's own tests", () => {
 });
 
 describe("reusing results of unchanged tests", () => {
+  it("takes a model name inside a string literal for no input of the test", async () => {
+    const dir = tempDir("duckmart-reuse");
+    mkdirSync(join(dir, "marts"));
+    const header = (tests: string) =>
+      `/*\ndescription: d\ngrain: one row\ncolumns:\n  kind: {description: k}\ntests:\n${tests}\n*/\n`;
+    writeFileSync(
+      join(dir, "marts/mart_a.sql"),
+      `${header("  - expression: {name: not_b, check: \"kind <> 'mart_b'\"}")}select 'a' as kind`,
+    );
+    const b = (value: string) => `${header("  - row_count: {min: 1}")}select '${value}' as kind`;
+    writeFileSync(join(dir, "marts/mart_b.sql"), b("b"));
+    const fresh = await fixtureWarehouse();
+    await buildAll(fresh, undefined, { sqlDir: dir });
+    await runDataTests(fresh, { runId: "r1", sqlDir: dir, reuseUnchanged: true });
+    writeFileSync(join(dir, "marts/mart_b.sql"), b("bb"));
+    await buildAll(fresh, undefined, { sqlDir: dir });
+    const second = await runDataTests(fresh, { runId: "r2", sqlDir: dir, reuseUnchanged: true });
+    const ran = (name: string) => (second.find((r) => r.name === name)?.seconds ?? 0) > 0;
+    expect(ran("mart_b.row_count")).toBe(true);
+    expect(ran("mart_a.not_b")).toBe(false);
+  });
+
   it("reuses a result only while the test's inputs are unchanged", async () => {
     const fresh = await fixtureWarehouse();
     await insertRaw(fresh, "orders", [
@@ -381,5 +403,15 @@ describe("reusing results of unchanged tests", () => {
     expect(rerun).toContain("mart_user_profile.buyers_match_staged_orders");
     expect(rerun).toContain("stg_orders.raw_rows_accounted");
     expect(third.filter((r) => r.status !== "pass")).toEqual([]);
+
+    // Raw rows written with no meta.loaded_files entry and no rebuild change the
+    // source's fingerprint as the transform computes it: the raw test runs again
+    // and sees raw no longer equal to staged + quarantined + superseded.
+    await insertRaw(fresh, "orders", [
+      { order_id: "3", user_id: "u3", created_at: "2021-03-05 10:00:00", revenue: 30 },
+    ]);
+    const fourth = await runDataTests(fresh, { runId: "r4", reuseUnchanged: true });
+    const accounted = fourth.find((r) => r.name === "stg_orders.raw_rows_accounted");
+    expect(accounted?.status).toBe("fail");
   });
 });

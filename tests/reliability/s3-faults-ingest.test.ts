@@ -206,7 +206,7 @@ describe("throttling (503 SlowDown)", () => {
       );
       expect(proxy.faults).toBe(2);
     } finally {
-      store.destroy();
+      store.close();
     }
   });
 });
@@ -252,7 +252,7 @@ describe("download integrity", () => {
         `download s3://${bucket}/${victim.key}: got 10 of ${victim.size} bytes`,
       );
     } finally {
-      store.destroy();
+      store.close();
     }
     expect(existsSync(destination)).toBe(false);
   });

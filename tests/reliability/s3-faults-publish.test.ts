@@ -200,7 +200,7 @@ describe("S3 faults in a multipart upload (S3ObjectStore.write of a stream)", ()
       credentials: s3.server.credentials,
     });
   });
-  afterAll(() => store.destroy());
+  afterAll(() => store.close());
 
   /** Absent, or whole: never a partial object. */
   async function storedMd5(key: string): Promise<string | undefined> {

@@ -59,7 +59,7 @@ describe("one retry budget per S3 request, in the store", () => {
       credentials: s3.server.credentials,
     });
   });
-  afterAll(() => store.destroy());
+  afterAll(() => store.close());
 
   it("sends a request that keeps failing exactly maxAttempts times, for every operation", async () => {
     const victim = objects[0] as ObjectInfo;

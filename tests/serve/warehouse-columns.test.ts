@@ -15,6 +15,7 @@ import { migrate } from "../../src/warehouse/migrate.ts";
 import { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { createSpecMarts, specMartNames } from "../publish/fixtures/spec-marts.ts";
 import { tempDir } from "../support/temp-dir.ts";
+import { fixtureWarehouse } from "../support/warehouse.ts";
 
 interface DescribedColumn {
   readonly name: string;
@@ -70,9 +71,8 @@ function typesOnly(columns: readonly DescribedColumn[]): { name: string; type: s
 
 describe("Kysely column maps", () => {
   it("match every metadata table the migrations create, with nullability", async () => {
-    const warehouse = await Warehouse.open(":memory:");
+    const warehouse = await fixtureWarehouse();
     try {
-      await migrate(warehouse);
       const actual = await describeSchema(warehouse, "meta");
       // Same set of tables: a new migration table must be added to metaColumns.
       expect(Object.keys(actual).sort()).toEqual(Object.keys(metaColumns).sort());
@@ -88,7 +88,7 @@ describe("Kysely column maps", () => {
   });
 
   it("match the SPEC §3 marts, column by column", async () => {
-    const warehouse = await Warehouse.open(":memory:");
+    const warehouse = await fixtureWarehouse();
     try {
       await createSpecMarts(warehouse);
       const actual = await describeSchema(warehouse, "main", "mart_");
@@ -105,9 +105,8 @@ describe("Kysely column maps", () => {
   });
 
   it("match the marts the transform step really builds", async () => {
-    const warehouse = await Warehouse.open(":memory:");
+    const warehouse = await fixtureWarehouse();
     try {
-      await migrate(warehouse);
       // Empty raw tables are enough: the column types come from the SQL, not the data.
       const result = await runTransforms(warehouse, settingsSchema.parse({}), {
         runId: "drift-test",

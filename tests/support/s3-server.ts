@@ -24,7 +24,7 @@ export async function startTestS3(bucket = "duckmart"): Promise<TestS3> {
     credentials: server.credentials,
   });
   afterAll(async () => {
-    store.destroy();
+    store.close();
     await server.stop();
   });
   return {

@@ -1,14 +1,14 @@
-import { afterAll } from "vitest";
 import { type Settings, settingsSchema } from "../../src/config/settings.ts";
-import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
 import type { SourceName } from "../../src/sources/built-in-sources.ts";
 import {
   runTransforms,
   type TransformOptions,
   type TransformResult,
 } from "../../src/transform/run-transforms.ts";
-import { migrate } from "../../src/warehouse/migrate.ts";
-import { type Row, Warehouse } from "../../src/warehouse/warehouse.ts";
+import type { Row, Warehouse } from "../../src/warehouse/warehouse.ts";
+
+// The one warehouse fixture lives in tests/support/warehouse.ts.
+export { fixtureWarehouse } from "../support/warehouse.ts";
 
 /** A raw row as a test writes it: the source's columns, plus optional lineage overrides. */
 export type RawRow = Record<string, string | number | null>;
@@ -23,15 +23,6 @@ export interface FixtureFile {
 /** Settings with defaults (base currency RUB, margin 1) and the given overrides. */
 export function testSettings(overrides: Record<string, unknown> = {}): Settings {
   return settingsSchema.parse(overrides);
-}
-
-/** A migrated in-memory warehouse with empty raw tables, closed after the test file. */
-export async function fixtureWarehouse(): Promise<Warehouse> {
-  const warehouse = await Warehouse.open(":memory:");
-  afterAll(() => warehouse.close());
-  await migrate(warehouse);
-  await ensureRawTables(warehouse);
-  return warehouse;
 }
 
 const rowCounters = new WeakMap<Warehouse, Map<string, number>>();

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { readHeadlines } from "../../src/transform/read-headlines.ts";
+import { readHeadlines } from "../../src/report/read-headlines.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { buildAll, fixtureWarehouse, insertRaw } from "./fixture-warehouse.ts";
 

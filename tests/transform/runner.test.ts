@@ -1,5 +1,6 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pino } from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CodeModelDefinition } from "../../src/transform/model.ts";
 import { loadProject } from "../../src/transform/project.ts";
@@ -69,6 +70,7 @@ const allModels = [
   "mart_activity_summary",
   "mart_cac",
   "mart_category_monthly",
+  "mart_headlines",
   "mart_kpi_monthly",
   "mart_ltv",
   "mart_retention",
@@ -92,6 +94,7 @@ const belowBuyers = [
   "int_first_order_categories",
   "mart_cac",
   "mart_category_monthly",
+  "mart_headlines",
   "mart_kpi_monthly",
   "mart_ltv",
   "mart_retention",
@@ -180,6 +183,7 @@ describe("incremental builds", () => {
     await run();
     expect(await builtIn("r5")).toEqual([
       "mart_cac",
+      "mart_headlines",
       "mart_kpi_monthly",
       "mart_romi",
       "stg_costs",
@@ -218,8 +222,8 @@ describe("incremental builds", () => {
 
   it("rebuilds the models that read a changed setting", async () => {
     await run({ margin: 0.5 });
-    // only mart_ltv and mart_romi read getvariable('margin'); nothing reads them
-    expect(await builtIn("r9")).toEqual(["mart_ltv", "mart_romi"]);
+    // only mart_ltv and mart_romi read getvariable('margin'); only mart_headlines reads them
+    expect(await builtIn("r9")).toEqual(["mart_headlines", "mart_ltv", "mart_romi"]);
     const [ltv] = await warehouse.all(
       "select gross_profit from mart_ltv where grain = 'month' and cohort_start = '2021-01-01' and lifetime = 0",
     );
@@ -280,11 +284,50 @@ describe("a failing model", () => {
     );
     expect(state).toEqual({ run_id: "r7" }); // last built when the events object changed
 
-    // Put the file back: the table already holds that version, so nothing is rebuilt.
+    // Put the file back: the table already holds that version, so nothing is
+    // rebuilt but mart_headlines, skipped last time while mart_activity_summary changed.
     writeFileSync(join(sqlDir, "intermediate/int_buyers.sql"), original);
     const fixed = await run({ margin: 0.5 });
-    expect(fixed.built).toEqual([]);
+    expect(fixed.built).toEqual(["mart_headlines"]);
     expect(fixed.ok).toBe(true);
+  });
+});
+
+describe("logging", () => {
+  it("logs `model built` only once the build is committed", async () => {
+    // At each line, read the model's state back through the warehouse: inside
+    // the build's transaction that is refused, after the commit it is there.
+    const reads: Promise<string>[] = [];
+    const logger = pino(
+      { level: "info" },
+      {
+        write(line: string) {
+          const entry = JSON.parse(line) as { msg: string; model?: string };
+          if (entry.msg !== "model built") return;
+          reads.push(
+            warehouse
+              .all<{ run_id: string }>("select run_id from meta.model_state where model = $1", [
+                entry.model ?? "",
+              ])
+              .then(
+                (rows) => `${entry.model}: ${rows[0]?.run_id}`,
+                (error: Error) => `${entry.model}: ${error.message}`,
+              ),
+          );
+        },
+      },
+    );
+    runNumber += 1;
+    const runId = `r${runNumber}`;
+    const result = await runTransforms(warehouse, testSettings({ margin: 0.5 }), {
+      runId,
+      sqlDir,
+      select: "mart_rfm",
+      fullRefresh: true,
+      logger,
+    });
+    expect(result.built).toEqual(["mart_rfm"]);
+    expect(await Promise.all(reads)).toEqual([`mart_rfm: ${runId}`]);
   });
 });
 
@@ -318,6 +361,7 @@ describe("selection", () => {
     const down = await run({ select: "int_cohort_lifetimes+", fullRefresh: true, margin: 0.5 });
     expect([...down.built].sort()).toEqual([
       "int_cohort_lifetimes",
+      "mart_headlines",
       "mart_ltv",
       "mart_retention",
       "mart_romi",

@@ -33,6 +33,40 @@ describe("Warehouse", () => {
     await expect(other.all("select 1")).rejects.toThrow(/closed/);
   });
 
+  it("refuses the warehouse itself inside a transaction at once instead of deadlocking", async () => {
+    const fresh = await Warehouse.open(":memory:");
+    try {
+      await fresh.run("create table t (x integer)");
+      const attempts = ["run", "all", "transaction"] as const;
+      for (const method of attempts) {
+        const outcome = fresh.transaction(async (session) => {
+          await session.run("insert into t values (1)");
+          if (method === "run") await fresh.run("insert into t values (2)");
+          else if (method === "all") await fresh.all("select 1");
+          else await fresh.transaction(async () => undefined);
+        });
+        const timeout = new Promise<string>((resolve) =>
+          setTimeout(() => resolve("deadlock"), 2_000),
+        );
+        await expect(Promise.race([outcome, timeout])).rejects.toThrow(
+          `warehouse.${method}() called inside transaction()`,
+        );
+      }
+      // Every transaction was rolled back and the warehouse is usable.
+      expect(await fresh.all("select count(*)::integer as n from t")).toEqual([{ n: 0 }]);
+      // A task started inside a transaction may use the warehouse once it has ended.
+      let later: Promise<unknown> = Promise.resolve();
+      await fresh.transaction(async () => {
+        later = new Promise((resolve) => setTimeout(resolve, 10)).then(() =>
+          fresh.all("select 1 as one"),
+        );
+      });
+      await expect(later).resolves.toEqual([{ one: 1 }]);
+    } finally {
+      fresh.close();
+    }
+  });
+
   it("applies each migration once", async () => {
     const fresh = await Warehouse.open(":memory:");
     const first = await migrate(fresh);

@@ -36,7 +36,7 @@ export function registerGenerateCommand(program: Command): void {
           const store = createObjectStore(target);
           const keyPrefix = options.out ? prefix.filter(Boolean).join("/") : settings.rawPrefix;
           sink = objectStoreSink(store, keyPrefix, `s3://${target.s3Bucket}/${keyPrefix}`);
-          close = () => store.destroy();
+          close = () => store.close();
         }
         try {
           const summary = await generateExports(

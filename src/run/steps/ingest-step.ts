@@ -18,7 +18,7 @@ export const ingestStep: JobStep = {
       downloadConcurrency: settings.downloadConcurrency,
       logger: context.logger,
     });
-    context.results.set("ingest", summary);
+    context.results.ingest = summary;
     assertNoFailedFiles(summary);
     const loaded = summary.files.filter((file) => file.status === "loaded");
     return {
@@ -32,7 +32,6 @@ export const ingestStep: JobStep = {
         rowsRejected: loaded.reduce((sum, file) => sum + file.rowsRejected, 0),
         seconds: summary.seconds,
       },
-      result: summary,
     };
   },
 };

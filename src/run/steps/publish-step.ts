@@ -23,6 +23,7 @@ export const publishStep: JobStep = {
       martKeys: martKeysFromModels(project.models.values()),
       logger: context.logger,
     });
+    context.results.publish = published;
     const marts = Object.values(published.manifest.marts);
     return {
       rows: marts.reduce((sum, mart) => sum + mart.rows, 0),
@@ -32,7 +33,6 @@ export const publishStep: JobStep = {
         bytes: published.bytes,
         manifest: published.manifestKey,
       },
-      result: published,
     };
   },
 };

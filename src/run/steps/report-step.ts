@@ -1,4 +1,3 @@
-import type { PublishResult } from "../../publish/publish-run.ts";
 import {
   pruneReports,
   type WrittenRunReport,
@@ -23,7 +22,7 @@ export const reportStep: JobStep = {
   housekeeping: true,
   async run(context) {
     const { settings } = context;
-    const published = context.results.get("publish") as PublishResult | undefined;
+    const published = context.results.publish;
     const written: WrittenRunReport = await writeRunReport(context.warehouse, {
       runId: context.runId,
       baseCurrency: settings.baseCurrency,
@@ -40,6 +39,7 @@ export const reportStep: JobStep = {
           }
         : {}),
     });
+    context.results.report = written;
     let prunedReports = 0;
     if (published && "keptRunIds" in published.housekeeping) {
       prunedReports = await pruneReports(
@@ -61,7 +61,6 @@ export const reportStep: JobStep = {
         // Kept so the report can be re-rendered from the analyst database.
         staging: written.staging,
       },
-      result: written,
     };
   },
 };

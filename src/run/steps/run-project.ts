@@ -4,8 +4,6 @@ import { codeModels } from "../../transform/code-models/index.ts";
 import { loadProject, type Project } from "../../transform/project.ts";
 import type { RunContext } from "../job.ts";
 
-const projectKey = "project";
-
 /**
  * The project the settings describe: the SQL models, the staging models of
  * every declared source, the user's models in `modelsDir`, and the code
@@ -24,9 +22,6 @@ export function projectFor(settings: Settings): Promise<Project> {
  * and publish steps.
  */
 export async function runProject(context: RunContext): Promise<Project> {
-  const cached = context.results.get(projectKey) as Project | undefined;
-  if (cached) return cached;
-  const project = await projectFor(context.settings);
-  context.results.set(projectKey, project);
-  return project;
+  context.results.project ??= await projectFor(context.settings);
+  return context.results.project;
 }

@@ -21,10 +21,10 @@ export const serveStep: JobStep = {
         logger: context.logger,
       },
     );
+    context.results.serve = refreshed;
     return {
       rows: refreshed.tables.length,
       detail: { path: refreshed.path, bytes: refreshed.bytes },
-      result: refreshed,
     };
   },
 };

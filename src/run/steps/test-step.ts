@@ -13,10 +13,9 @@ export const testStep: JobStep = {
       // Only the runner writes model tables here, so unchanged inputs mean unchanged results.
       reuseUnchanged: !context.options.fullRefresh,
     });
-    context.results.set("test", results);
+    context.results.test = results;
+    // runDataTests has logged each failed or warned test once already.
     const warned = results.filter((r) => r.status !== "pass" && r.severity === "warn");
-    for (const warning of warned)
-      context.logger.warn({ test: warning.name, failures: warning.failures }, warning.message);
     assertDataTestsPassed(results);
     return {
       rows: results.length,
@@ -25,7 +24,6 @@ export const testStep: JobStep = {
         failed: results.filter((r) => r.status !== "pass" && r.severity === "error").length,
         warned: warned.length,
       },
-      result: results,
     };
   },
 };

@@ -14,7 +14,7 @@ export const transformStep: JobStep = {
       project: await runProject(context),
       logger: context.logger,
     });
-    context.results.set("transform", result);
+    context.results.transform = result;
     if (!result.ok) {
       const reasons = result.outcomes
         .filter((outcome) => outcome.status === "failed")
@@ -28,7 +28,6 @@ export const transformStep: JobStep = {
     return {
       rows: result.outcomes.reduce((sum, outcome) => sum + (outcome.rows ?? 0), 0),
       detail: { built: result.built.length, upToDate: result.upToDate.length },
-      result,
     };
   },
 };

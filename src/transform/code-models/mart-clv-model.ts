@@ -1,9 +1,9 @@
 import { fitBgNbd } from "../../clv/fit-bgnbd.ts";
 import { fitGammaGamma } from "../../clv/fit-gamma-gamma.ts";
 import type { BgNbdParams, FitResult, GammaGammaParams } from "../../clv/types.ts";
-import { parseTestDeclarations } from "../../quality/test-declarations.ts";
 import type { Params, SqlSession } from "../../warehouse/warehouse.ts";
 import type { CodeModelDefinition } from "../model.ts";
+import { parseTestDeclarations } from "../test-declarations.ts";
 import { readNumberColumns } from "./read-number-columns.ts";
 
 /**
@@ -136,7 +136,7 @@ export const martClvModel: CodeModelDefinition = {
         gammaGamma.converged,
       ],
     );
-    const fittedAt = timestampText(new Date());
+    const fittedAt = new Date();
     await recordFit(session, runId, "bgnbd", bgnbd, rfm.count.length, bgnbdSeconds, fittedAt);
     await recordFit(
       session,
@@ -174,7 +174,7 @@ async function recordFit(
   fit: FitResult<BgNbdParams> | FitResult<GammaGammaParams>,
   groups: number,
   seconds: number,
-  fittedAt: string,
+  fittedAt: Date,
 ): Promise<void> {
   const values: Params = [
     runId,
@@ -202,9 +202,4 @@ async function recordFit(
 /** NaN (nothing to estimate) and ±∞ are written as NULL, never as a number a reader could take for a fit. */
 function orNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
-}
-
-/** A UTC timestamp as DuckDB TIMESTAMP text. */
-function timestampText(date: Date): string {
-  return date.toISOString().replace("T", " ").replace("Z", "");
 }

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { conditionalPurchaseFactor } from "../../clv/bgnbd-score.ts";
 import type { BgNbdParams } from "../../clv/types.ts";
-import { parseTestDeclarations } from "../../quality/test-declarations.ts";
 import { ModelError } from "../../util/errors.ts";
 import { fingerprint } from "../fingerprint.ts";
 import type { CodeModelDefinition } from "../model.ts";
 import { normaliseSql } from "../sql-tokens.ts";
+import { parseTestDeclarations } from "../test-declarations.ts";
 import { numberListParameter, readNumberColumns } from "./read-number-columns.ts";
 
 /** The per-buyer scoring query; its normalised text is part of the model's version. */

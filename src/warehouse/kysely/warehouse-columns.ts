@@ -194,6 +194,30 @@ export const martColumns = {
     bgnbd_converged: required("BOOLEAN"),
     gg_converged: required("BOOLEAN"),
   },
+  // The headline numbers, one row (not a SPEC §3 mart: the one definition the
+  // run report and the demo summary read).
+  mart_headlines: {
+    data_as_of: nullable("TIMESTAMP"),
+    buyers: required("BIGINT"),
+    orders: nullable("BIGINT"),
+    revenue: nullable("DOUBLE"),
+    return_rate: nullable("DOUBLE"),
+    dau: nullable("DOUBLE"),
+    wau: nullable("DOUBLE"),
+    mau: nullable("DOUBLE"),
+    sticky_mau: nullable("DOUBLE"),
+    ltv_month_0: nullable("DOUBLE"),
+    ltv_month_5: nullable("DOUBLE"),
+    costs: nullable("DOUBLE"),
+    cac: nullable("DOUBLE"),
+    gross_profit: nullable("DOUBLE"),
+    romi: nullable("DOUBLE"),
+    largest_source_id: nullable("VARCHAR"),
+    largest_source_costs: nullable("DOUBLE"),
+    largest_source_new_buyers: nullable("BIGINT"),
+    largest_source_cac: nullable("DOUBLE"),
+    largest_source_romi: nullable("DOUBLE"),
+  },
 } as const satisfies Readonly<Record<string, TableColumns>>;
 
 /** Columns of each metadata table, keyed `meta.<table>` as Kysely names them. */

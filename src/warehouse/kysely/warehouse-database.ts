@@ -53,6 +53,8 @@ export type MartRfm = RowOf<typeof martColumns.mart_rfm>;
 export type MartClv = RowOf<typeof martColumns.mart_clv>;
 /** `mart_clv_model`: the current BG/NBD and Gamma-Gamma fit, one row. */
 export type MartClvModel = RowOf<typeof martColumns.mart_clv_model>;
+/** `mart_headlines`: the headline numbers of the run report and the demo summary, one row. */
+export type MartHeadlines = RowOf<typeof martColumns.mart_headlines>;
 
 /** Every mart, keyed by table name. */
 export type MartTables = {

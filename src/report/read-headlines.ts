@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { DuckmartError } from "../util/errors.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
 
 /** The largest advertising source (by staged costs) and what it returned. */
@@ -51,20 +51,19 @@ interface HeadlineRow extends Record<string, unknown> {
   readonly largest_source_romi: number | null;
 }
 
-const headlinesSql = new URL("./queries/headlines.sql", import.meta.url);
-
 /**
- * Reads the headline numbers (DAU/WAU/MAU, buyers, return rate, month-0 and
- * month-5 LTV, CAC and ROMI of the largest source, data_as_of) from the
- * marts. Needs a warehouse where the transforms have run.
+ * Reads the demo summary's headline numbers (DAU/WAU/MAU, buyers, return
+ * rate, month-0 and month-5 LTV, CAC and ROMI of the largest source,
+ * data_as_of) from `mart_headlines`, which the run report's KPIs read too.
+ * Needs a warehouse where the transforms have run.
  *
  * @example
  * const h = await readHeadlines(warehouse);
  * console.log(`MAU ${h.mau}, LTV m5 ${h.ltvMonth5}`);
  */
 export async function readHeadlines(session: SqlSession): Promise<Headlines> {
-  const [row] = await session.all<HeadlineRow>(await readFile(headlinesSql, "utf8"));
-  if (row === undefined) throw new Error("headline query returned no row");
+  const [row] = await session.all<HeadlineRow>("select * from main.mart_headlines");
+  if (row === undefined) throw new DuckmartError("main.mart_headlines has no row");
   return {
     dataAsOf: row.data_as_of,
     dau: row.dau,

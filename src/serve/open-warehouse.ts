@@ -1,9 +1,9 @@
 import { Kysely } from "kysely";
-import { loadSettings } from "../../config/load-settings.ts";
-import { analystDatabasePath } from "../../serve/analyst-database.ts";
-import { analystSandboxConfig } from "../../serve/query-analyst-database.ts";
-import { DuckDBDialect } from "./duckdb-dialect.ts";
-import type { WarehouseDatabase } from "./warehouse-database.ts";
+import { loadSettings } from "../config/load-settings.ts";
+import { DuckDBDialect } from "../warehouse/kysely/duckdb-dialect.ts";
+import type { WarehouseDatabase } from "../warehouse/kysely/warehouse-database.ts";
+import { analystDatabasePath } from "./analyst-database.ts";
+import { analystSandboxConfig } from "./query-analyst-database.ts";
 
 /**
  * A typed, read-only Kysely instance over the analyst database: every mart

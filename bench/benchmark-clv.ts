@@ -2,10 +2,11 @@
  * Timing of the CLV fit and scoring on synthetic buyers, for `npm run bench`
  * (issue 6: goal under 10 s at 1M buyers on a 2-core machine).
  */
-import { drawRepeatPurchaseTimes } from "../generate/bgnbd-process.ts";
-import { Random } from "../generate/random.ts";
-import { type ClvModel, clvParams, fitClv, scoreClv } from "./clv-model.ts";
-import { groupCustomers } from "./group-customers.ts";
+
+import { type ClvModel, clvParams, fitClv, scoreClv } from "../src/clv/clv-model.ts";
+import { groupCustomers } from "../src/clv/group-customers.ts";
+import { drawRepeatPurchaseTimes } from "../src/generate/bgnbd-process.ts";
+import { Random } from "../src/generate/random.ts";
 
 /** Options of `benchmarkClv`. */
 export interface ClvBenchmarkOptions {
