@@ -362,7 +362,12 @@ async function keepFailingRows(
        where run_id = $2 and test_name = $3`,
       [result.runId, reusedFrom, result.name],
     );
-    return;
+    const [copied] = await warehouse.all<{ n: number }>(
+      "select count(*) as n from meta.data_test_failures where run_id = $1 and test_name = $2",
+      [result.runId, result.name],
+    );
+    // A result from before failing rows were kept has none to copy: read them now.
+    if ((copied?.n ?? 0) > 0) return;
   }
   try {
     await warehouse.run(

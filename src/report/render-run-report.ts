@@ -487,13 +487,13 @@ function guardsSection(data: ReportData): string {
   const breaches = guards.checks.filter((c) => c.status !== "pass");
   const compared = guards.comparedRunId
     ? `Compared with the published run <code>${escapeHtml(guards.comparedRunId)}</code>.`
-    : "No run was published before: only the quarantined shares were checked.";
+    : "No run was published before: there was no history, data_as_of or mart size to compare with.";
   const verdict =
     breaches.length === 0
       ? "Every guard held."
       : guards.acceptedChanges
         ? `<b>${breaches.length}</b> guard(s) breached; the run was published anyway with <code>--accept-changes</code>.`
-        : `<b>${breaches.length}</b> guard(s) breached; the run published nothing and the previous manifest stayed in force.`;
+        : `<b>${breaches.length}</b> guard(s) breached; the run published nothing${guards.comparedRunId ? " and the previous manifest stayed in force" : ""}.`;
   const rows: Cell[][] = guards.checks.map((c) => [
     c.check,
     c.subject,

@@ -276,6 +276,14 @@ select range as n from range(250)
       { run_id: "m2", n: 100, low: counts[0]?.low },
     ]);
     expect(counts[0]?.low).toBeGreaterThanOrEqual(10);
+
+    // A reused result whose run kept no rows (it predates them) reads them again.
+    await warehouse.run("delete from meta.data_test_failures where run_id = 'm2'");
+    await runDataTests(warehouse, { runId: "m3", sqlDir: dir, reuseUnchanged: true });
+    const [again] = await warehouse.all<{ n: number }>(
+      "select count(*) as n from meta.data_test_failures where run_id = 'm3'",
+    );
+    expect(again?.n).toBe(100);
   });
 
   it("rejects malformed declarations with the entry named", () => {
