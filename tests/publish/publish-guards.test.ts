@@ -4,22 +4,22 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { digestFile } from "../../src/publish/file-digest.ts";
 import type { PublishManifest } from "../../src/publish/manifest.ts";
 import { checkPublishGuards, describeBreaches } from "../../src/publish/publish-guards.ts";
+import { LocalFolderObjectStore } from "../../src/storage/local-folder-object-store.ts";
 import { Warehouse } from "../../src/warehouse/warehouse.ts";
-import { startTestS3, type TestS3 } from "../support/s3-server.ts";
 import { tempDir } from "../support/temp-dir.ts";
 
 /**
  * The history rule of SPEC §4 on a hand-made published mart_kpi_monthly (a
- * real Parquet object in s3rver): months before the previous as_of_date month
+ * real Parquet object in a local-folder store): months before the previous as_of_date month
  * only, a missing month counts as 0, and a month that was 0 breaches when it
  * is not 0 now.
  */
-let s3: TestS3;
+let store: LocalFolderObjectStore;
 let warehouse: Warehouse;
 const dir = tempDir("guards-unit");
 
 beforeAll(async () => {
-  s3 = await startTestS3();
+  store = new LocalFolderObjectStore(join(dir, "bucket"));
   warehouse = await Warehouse.open(":memory:");
   await warehouse.run("create schema intermediate");
   await warehouse.run(
@@ -36,7 +36,7 @@ async function publishedKpis(rows: string): Promise<PublishManifest> {
     `copy (select month::date as month, revenue::double as revenue, buyers::bigint as buyers from (values ${rows}) t(month, revenue, buyers)) to '${path}' (format parquet)`,
   );
   const key = `marts/mart_kpi_monthly/run_id=prev/${path.split("/").pop()}`;
-  await s3.store.write(key, await readFile(path));
+  await store.write(key, await readFile(path));
   const digest = await digestFile(path);
   const mart = {
     rows: 1,
@@ -73,7 +73,7 @@ describe("publish guards: closed-month history", () => {
     await current("('2024-02-01', 7.0, 1), ('2024-03-01', 500.0, 50), ('2024-04-01', 1.0, 1)");
     const checks = await checkPublishGuards({
       session: warehouse,
-      store: s3.store,
+      store: store,
       settings,
       runId: "now",
       previous,
@@ -100,7 +100,7 @@ describe("publish guards: closed-month history", () => {
     await current("('2024-01-01', 100.9, 10)");
     const checks = await checkPublishGuards({
       session: warehouse,
-      store: s3.store,
+      store: store,
       settings,
       runId: "now",
       previous: { ...previous, data_as_of: "2024-04-11T00:00:00" },
