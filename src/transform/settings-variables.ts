@@ -23,12 +23,15 @@ export async function setSettingVariables(
 ): Promise<void> {
   for (const name of names) {
     const value = settings[name];
+    // An unset optional number (assumedCac) is a NULL DOUBLE, so `coalesce` and comparisons type-check.
     const literal =
-      typeof value === "number"
+      value === null
+        ? "null::double"
+        : typeof value === "number"
         ? `${value}::double`
         : typeof value === "boolean"
-          ? String(value)
-          : quoteLiteral(String(value));
+            ? String(value)
+            : quoteLiteral(String(value));
     await session.run(`set variable ${variableNameFor(name)} = ${literal}`);
   }
 }
