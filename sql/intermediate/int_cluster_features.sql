@@ -14,7 +14,7 @@ columns:
   z_recency: {description: standardised ln(1 + recency_days), tests: [not_null]}
   z_frequency: {description: standardised ln(1 + frequency), tests: [not_null]}
   z_monetary: {description: standardised ln(1 + monetary), tests: [not_null]}
-  in_sample: {description: among the first 10,000 buyers by md5(user_id), then user_id, tests: [not_null]}
+  in_sample: {description: "among the first 10,000 buyers by md5(user_id), then user_id", tests: [not_null]}
 tests:
   - reconcile:
       name: one_row_per_buyer

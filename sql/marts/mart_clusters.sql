@@ -12,7 +12,7 @@ columns:
   distance: {description: Euclidean distance to the cluster's centre in standardised units, tests: [not_null, {range: {min: 0}}]}
 tests:
   - relationships: {column: user_id, to: mart_rfm, field: user_id}
-  - relationships: {column: cluster, to: intermediate.int_cluster_centres, field: cluster}
+  - relationships: {column: cluster, to: int_cluster_centres, field: cluster}
   - reconcile:
       name: clustered_buyers_match_buyers
       left: select count(*) from main.mart_clusters

@@ -11,7 +11,7 @@ columns:
   segment: {description: RFM segment (mart_rfm), tests: [not_null]}
   r_score: {description: recency score (mart_rfm), tests: [not_null, {range: {min: 1, max: 5}}]}
   f_score: {description: frequency score (mart_rfm), tests: [not_null, {range: {min: 1, max: 5}}]}
-  m_score: {description: monetary score (mart_rfm), 4 or 5, tests: [not_null, {range: {min: 4, max: 5}}]}
+  m_score: {description: "monetary score (mart_rfm), 4 or 5", tests: [not_null, {range: {min: 4, max: 5}}]}
   orders_count: {description: staged orders of the buyer, tests: [not_null, {range: {min: 1}}]}
   gross_profit_total: {description: revenue_total × margin, tests: [not_null, {range: {min: 0}}]}
   days_since_last_order: {description: as_of_date − date of the last order, tests: [not_null, {range: {min: 0}}]}

@@ -113,9 +113,17 @@ export type Settings = Readonly<z.infer<typeof settingsSchema>>;
 /** Names of all settings. */
 export type SettingName = keyof Settings;
 
-/** `s3Endpoint` → `DUCKMART_S3_ENDPOINT`. */
+/** `s3Endpoint` → `s3_endpoint`; a one-letter word stays a word: `riskPAlive` → `risk_p_alive`. */
+export function snakeCaseOf(setting: string): string {
+  return setting
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toLowerCase();
+}
+
+/** `s3Endpoint` → `DUCKMART_S3_ENDPOINT`, `riskPAlive` → `DUCKMART_RISK_P_ALIVE`. */
 export function environmentVariableFor(setting: string): string {
-  return `DUCKMART_${setting.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+  return `DUCKMART_${snakeCaseOf(setting).toUpperCase()}`;
 }
 
 /** All setting names, in declaration order. */
