@@ -3,6 +3,7 @@ import { basename, join, relative } from "node:path";
 import type { SettingName } from "../config/settings.ts";
 import { ModelError, toError } from "../util/errors.ts";
 import { sqlRoot } from "../warehouse/sql-root.ts";
+import { codeModels as projectCodeModels } from "./code-models/index.ts";
 import type { CodeModel, CodeModelDefinition, Model, ModelMetadata, SqlModel } from "./model.ts";
 import { ModelGraph } from "./model-graph.ts";
 import { parseModelHeader } from "./model-header.ts";
@@ -36,7 +37,11 @@ export interface Project {
 export interface LoadProjectOptions {
   /** Root holding `staging/`, `intermediate/` and `marts/`; defaults to the repository's `sql/`. */
   readonly sqlDir?: string;
-  /** Models computed in TypeScript, added to the DAG. */
+  /**
+   * Models computed in TypeScript, added to the DAG. Defaults to the
+   * repository's own (CLV, k-means) when `sqlDir` is the repository's
+   * `sql/`, whose marts read them; another folder gets none unless given.
+   */
   readonly codeModels?: readonly CodeModelDefinition[];
 }
 
@@ -79,7 +84,8 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
     register(name, schema, relative(sqlDir, file.path));
     drafts.set(name, { file, schema });
   }
-  for (const code of options.codeModels ?? []) {
+  const codeModels = options.codeModels ?? (options.sqlDir === undefined ? projectCodeModels : []);
+  for (const code of codeModels) {
     const schema = code.schema ?? "main";
     register(code.name, schema, "code model");
     drafts.set(code.name, { code, schema });
