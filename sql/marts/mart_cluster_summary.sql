@@ -4,7 +4,7 @@ description: >
   share, mean recency, frequency and monetary of the members (mart_rfm),
   their share of revenue, the mean silhouette of the cluster's sampled
   members and a short label read from the centre (standardised units:
-  below −0.5 low, above 0.5 high). Empty with fewer than 3 buyers.
+  rounded to 6 decimals, below −0.5 low, above 0.5 high). Empty with fewer than 3 buyers.
 grain: one row per cluster
 columns:
   cluster: {description: "1..k by ascending mean monetary", tests: [unique, not_null, {range: {min: 1}}]}
@@ -75,7 +75,8 @@ grouped as (
     group by cluster
 ),
 
--- a label from the centre, each standardised feature read as low (< −0.5), middle or high (> 0.5)
+-- a label from the centre, each standardised feature read as low (< −0.5), middle or high (> 0.5);
+-- rounded first, so that a centre at exactly ±0.5 reads the same whatever order its mean was summed in
 labelled as (
     select
         cluster,
@@ -84,18 +85,18 @@ labelled as (
         concat_ws(
             ' ',
             case
-                when centre_recency < -0.5 then 'recent'
-                when centre_recency > 0.5 then 'lapsed'
+                when round(centre_recency, 6) < -0.5 then 'recent'
+                when round(centre_recency, 6) > 0.5 then 'lapsed'
                 else 'cooling'
             end,
             case
-                when centre_frequency > 0.5 then 'frequent'
-                when centre_frequency < -0.5 then 'one-off'
+                when round(centre_frequency, 6) > 0.5 then 'frequent'
+                when round(centre_frequency, 6) < -0.5 then 'one-off'
                 else 'occasional'
             end,
             case
-                when centre_monetary > 0.5 then 'high-spend'
-                when centre_monetary < -0.5 then 'low-spend'
+                when round(centre_monetary, 6) > 0.5 then 'high-spend'
+                when round(centre_monetary, 6) < -0.5 then 'low-spend'
                 else 'mid-spend'
             end
         ) as label

@@ -70,7 +70,10 @@ export interface ClusterFit {
  * @example
  * const fit = fitClusters({ points, monetary, sample, maxClusters: 6 });
  */
-export function fitClusters(input: ClusterInput, options: ClusterFitOptions = {}): ClusterFit | null {
+export function fitClusters(
+  input: ClusterInput,
+  options: ClusterFitOptions = {},
+): ClusterFit | null {
   const { points, sample } = input;
   const d = points.dimensions;
   const n = pointCount(points);
@@ -196,7 +199,8 @@ function subsamplePoints(points: WeightedPoints, size: number, seed: number): We
   const coordinates = new Float64Array(size * d);
   const weights = new Float64Array(size);
   chosen.forEach((source, i) => {
-    for (let t = 0; t < d; t++) coordinates[i * d + t] = points.coordinates[source * d + t] as number;
+    for (let t = 0; t < d; t++)
+      coordinates[i * d + t] = points.coordinates[source * d + t] as number;
     weights[i] = points.weights[source] as number;
   });
   return { dimensions: d, coordinates, weights };

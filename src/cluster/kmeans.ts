@@ -201,7 +201,11 @@ export function lloyd(
 }
 
 /** Σ weight × squared distance of each point to its labelled centre. */
-export function inertiaOf(points: WeightedPoints, centres: Float64Array, labels: Int32Array): number {
+export function inertiaOf(
+  points: WeightedPoints,
+  centres: Float64Array,
+  labels: Int32Array,
+): number {
   const { dimensions: d, coordinates: x, weights: w } = points;
   let inertia = 0;
   for (let i = 0; i < labels.length; i++)

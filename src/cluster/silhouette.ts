@@ -42,7 +42,8 @@ export function silhouettes(
   }
   return labelings.map(({ k, labels }, l) => {
     const sizes = new Float64Array(k);
-    for (let i = 0; i < n; i++) sizes[labels[i] as number] = (sizes[labels[i] as number] as number) + 1;
+    for (let i = 0; i < n; i++)
+      sizes[labels[i] as number] = (sizes[labels[i] as number] as number) + 1;
     const sum = sums[l] as Float64Array;
     const values = new Float64Array(n);
     for (let i = 0; i < n; i++) {

@@ -28,8 +28,8 @@ export async function setSettingVariables(
       value === null
         ? "null::double"
         : typeof value === "number"
-        ? `${value}::double`
-        : typeof value === "boolean"
+          ? `${value}::double`
+          : typeof value === "boolean"
             ? String(value)
             : quoteLiteral(String(value));
     await session.run(`set variable ${variableNameFor(name)} = ${literal}`);
