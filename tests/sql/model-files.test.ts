@@ -29,7 +29,9 @@ describe("the SQL project", () => {
     for (const model of project.models.values()) {
       // Code models have no folder: their schema tells the layer.
       const layer = model.type === "code" ? model.schema : model.layer;
-      const prefix = { staging: "stg_", intermediate: "int_", marts: "mart_", main: "mart_" }[layer];
+      const prefix = { staging: "stg_", intermediate: "int_", marts: "mart_", main: "mart_" }[
+        layer
+      ];
       expect(model.name.startsWith(prefix as string), model.name).toBe(true);
     }
   });
