@@ -29,6 +29,12 @@ export interface ClusterFitOptions {
   readonly restartSampleSize?: number;
   /** How many of the best subsample starts are refined on all points. */
   readonly refined?: number;
+  /**
+   * Refinement on all points stops when an iteration lowers the inertia by
+   * less than this (relative): near the optimum a million points keep
+   * trading a few labels for hundreds of iterations worth nothing.
+   */
+  readonly tolerance?: number;
   readonly seed?: number;
 }
 
@@ -64,7 +70,8 @@ export interface ClusterFit {
  * smaller k). Each k keeps the best of `restarts` k-means++ starts refined
  * by Lloyd iterations; on more than `restartSampleSize` distinct points the
  * starts run on a deterministic subsample and the `refined` best are then
- * iterated on all points, which keeps a million buyers to seconds. Returns
+ * iterated on all points until the inertia settles (relative change below
+ * `tolerance`), which keeps a million buyers to seconds. Returns
  * null when fewer than two distinct points leave nothing to split.
  *
  * @example
@@ -81,7 +88,7 @@ export function fitClusters(
   if (kMax < 2) return null;
   const seed = options.seed ?? 20_151_015;
   const restarts = options.restarts ?? 10;
-  const restartSampleSize = options.restartSampleSize ?? 30_000;
+  const restartSampleSize = options.restartSampleSize ?? 20_000;
   const subsample = n > restartSampleSize ? subsamplePoints(points, restartSampleSize, seed) : null;
 
   const fits: KMeansFit[] = [];
@@ -97,7 +104,7 @@ export function fitClusters(
     starts.sort((a, b) => a.inertia - b.inertia);
     let best: KMeansFit | undefined;
     for (const start of starts.slice(0, options.refined ?? 3)) {
-      const fit = lloyd(points, start.centres, 300);
+      const fit = lloyd(points, start.centres, 300, options.tolerance ?? 1e-7);
       if (best === undefined || fit.inertia < best.inertia) best = fit;
     }
     fits.push(best as KMeansFit);

@@ -77,7 +77,8 @@ describe("silhouettes", () => {
     ]);
     const expected = silhouetteValues(rows, labels);
     expect(values?.[0]).toBe(0);
-    for (let i = 0; i < rows.length; i++) expect(values?.[i]).toBeCloseTo(expected[i] as number, 12);
+    for (let i = 0; i < rows.length; i++)
+      expect(values?.[i]).toBeCloseTo(expected[i] as number, 12);
   });
 });
 
