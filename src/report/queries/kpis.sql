@@ -54,10 +54,14 @@ gross_profit as (
     from latest_lifetimes
 ),
 
+-- months without cost data priced at the assumed CPA (cac_basis = assumed) count at that price
 costs as (
     select
-        fsum(costs) as costs,
-        sum(new_buyers) as new_buyers
+        fsum(costs) + coalesce(fsum(cac * new_buyers) filter (where cac_basis = 'assumed'), 0)
+            as costs,
+        sum(new_buyers) as new_buyers,
+        max(cac) filter (where cac_basis = 'assumed') as assumed_cpa,
+        count(*) filter (where cac_basis = 'assumed') as assumed_months
     from all_cac
 ),
 
@@ -75,6 +79,8 @@ final as (
         ltv.ltv_month_5,
         costs.costs,
         costs.costs / nullif(costs.new_buyers, 0) as cac,
+        costs.assumed_cpa,
+        costs.assumed_months,
         gross_profit.gross_profit,
         gross_profit.gross_profit / nullif(costs.costs, 0) as romi
     from buyers
