@@ -183,6 +183,9 @@ export function clusters(
   const differences: string[] = [];
   if (buyers.length < 3) return { clusters: [], summary: [], differences };
   const points = standardisedFeatures(buyers);
+  // Buyers all alike leave nothing to split: both marts stay empty, as with fewer than 3 buyers.
+  if (new Set(points.map((point) => point.join(","))).size < 2)
+    return { clusters: [], summary: [], differences };
   const labels = buyers.map((buyer) => (sqlClusters.get(buyer.userId) ?? 0) - 1);
   if (labels.some((label) => label < 0)) {
     differences.push("mart_clusters: buyers without a cluster");
