@@ -4,11 +4,31 @@
 // Wilson intervals, a fixed assumed CAC, value at risk and k-means segments.
 import { describe, expect, it } from "vitest";
 import { generateExports } from "../../src/generate/generate-exports.ts";
-import { checkConformance } from "./harness.ts";
+import { buildMarts, checkConformance, freshWarehouse, loadRaw, readRelation } from "./harness.ts";
 import { order, RawBuilder, session } from "./raw-builder.ts";
 import { type RawObject, rawFromCsvObjects } from "./raw-files.ts";
 import type { MartRow } from "./reference/columns.ts";
 import type { SourceName } from "./reference/staging.ts";
+
+/** The generator's objects, each last modified on its data's day. */
+async function generated(users: number, days: number, seed: number): Promise<RawObject[]> {
+  const objects: RawObject[] = [];
+  await generateExports(
+    { users, days, seed },
+    {
+      write: async (key, body) => {
+        const day = /dt=(\d{4}-\d{2}-\d{2})/.exec(key)?.[1] ?? "2000-01-01";
+        objects.push({
+          source: key.split("/")[0] as SourceName,
+          key: `raw/${key}`,
+          modified: `${day} 01:00:00`,
+          body: body.toString("utf8"),
+        });
+      },
+    },
+  );
+  return objects;
+}
 
 function byKey(rows: readonly MartRow[], ...key: string[]): Record<string, MartRow> {
   return Object.fromEntries(rows.map((row) => [key.map((k) => String(row[k])).join("|"), row]));
@@ -150,21 +170,7 @@ describe("mart_return_rates Wilson interval", () => {
 
 describe("value at risk and clusters on generated data", () => {
   it("conform with other riskPAlive, horizon and maxClusters settings", async () => {
-    const objects: RawObject[] = [];
-    await generateExports(
-      { users: 1500, days: 150, seed: 15 },
-      {
-        write: async (key, body) => {
-          const day = /dt=(\d{4}-\d{2}-\d{2})/.exec(key)?.[1] ?? "2000-01-01";
-          objects.push({
-            source: key.split("/")[0] as SourceName,
-            key: `raw/${key}`,
-            modified: `${day} 01:00:00`,
-            body: body.toString("utf8"),
-          });
-        },
-      },
-    );
+    const objects = await generated(1500, 150, 15);
     const settings = {
       baseCurrency: "RUB",
       margin: 0.3,
@@ -182,6 +188,27 @@ describe("value at risk and clusters on generated data", () => {
     expect(k).toBeGreaterThanOrEqual(2);
     expect(k).toBeLessThanOrEqual(3);
     expect(result.marts.mart_clusters.length).toBe(result.marts.mart_rfm.length);
+  });
+
+  it("are the same clusters when built twice from the same inputs (SPEC §5)", async () => {
+    const raw = rawFromCsvObjects(await generated(600, 90, 4));
+    const build = async () => {
+      const warehouse = await freshWarehouse();
+      try {
+        await loadRaw(warehouse, raw);
+        await buildMarts(warehouse, { baseCurrency: "RUB", margin: 1 });
+        return {
+          clusters: await readRelation(warehouse, "main.mart_clusters order by user_id"),
+          summary: await readRelation(warehouse, "main.mart_cluster_summary order by cluster"),
+          risk: await readRelation(warehouse, "main.mart_value_at_risk order by risk_rank"),
+        };
+      } finally {
+        warehouse.close();
+      }
+    };
+    const first = await build();
+    expect(first.clusters.length).toBeGreaterThan(20);
+    expect(await build()).toEqual(first);
   });
 
   it("leave the cluster marts empty with fewer than 3 buyers", async () => {
