@@ -18,8 +18,8 @@ import { parseArgs } from "node:util";
 import { kMeans } from "../src/cluster/kmeans.ts";
 import { settingsSchema } from "../src/config/settings.ts";
 import { silentLogger } from "../src/log/logger.ts";
-import { readNumberColumns } from "../src/transform/code-models/read-number-columns.ts";
 import { intClusterCentres } from "../src/transform/code-models/int-cluster-centres.ts";
+import { readNumberColumns } from "../src/transform/code-models/read-number-columns.ts";
 import { sqlRoot } from "../src/warehouse/sql-root.ts";
 import { Warehouse } from "../src/warehouse/warehouse.ts";
 

@@ -15,7 +15,6 @@ import { formatValue, type ValueKind } from "../../src/report/format-value.ts";
 import { reportQuery } from "../../src/report/read-report-data.ts";
 import { buildRunReport } from "../../src/report/render-run-report.ts";
 import { compareSourceIds } from "../../src/report/report-charts.ts";
-import { runTransforms } from "../../src/transform/run-transforms.ts";
 import {
   chartCacheDir,
   latestReportKey,
@@ -29,6 +28,7 @@ import { startRun } from "../../src/run/start-run.ts";
 import { reportStep } from "../../src/run/steps/report-step.ts";
 import { analystDatabasePath } from "../../src/serve/analyst-database.ts";
 import { objectStoreSink } from "../../src/storage/key-sinks.ts";
+import { runTransforms } from "../../src/transform/run-transforms.ts";
 import { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { startTestS3 } from "../support/s3-server.ts";
 import { tempDir } from "../support/temp-dir.ts";
