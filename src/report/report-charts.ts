@@ -374,7 +374,7 @@ const cacChart: ReportChart = {
         config,
         ...(assumed
           ? {
-              title: `Months without cost data: CAC = assumed CPA of ${formatValue("money", Number(assumed.cac), data.baseCurrency)} (hollow points)`,
+              title: `Months without cost data: CAC = assumed CPA of ${formatValue("money", Number(assumed.cac), data.baseCurrency)} (square points)`,
             }
           : {}),
         width: 640,
