@@ -7,26 +7,28 @@ description: >
   mart_cac) and of the largest source by costs.
 grain: one row
 columns:
-  data_as_of: the data's as-of point (SPEC §2)
-  buyers: buyers with at least one staged order
-  orders: their staged orders
-  revenue: their revenue in the base currency
-  return_rate: {description: share of buyers with two or more orders, tests: [{range: {min: 0, max: 1}}]}
-  dau: mean daily active users (mart_activity_summary)
-  wau: mean weekly active users (mart_activity_summary)
-  mau: mean monthly active users (mart_activity_summary)
-  sticky_mau: dau / mau (mart_activity_summary)
-  ltv_month_0: gross profit per buyer at month lifetime 0 over every cohort, weighted by cohort size
-  ltv_month_5: the same at month lifetime 5, over the cohorts that have reached it
-  costs: marketing costs of every source
-  cac: costs / new buyers of every source
-  gross_profit: gross profit to date of every buyer
-  romi: gross_profit / costs
-  largest_source_id: the real source with the most costs (on equal costs, the smallest source_id)
-  largest_source_costs: its costs
-  largest_source_new_buyers: the buyers it acquired
-  largest_source_cac: its costs / its new buyers
-  largest_source_romi: gross profit to date of its buyers / its costs
+  data_as_of: {description: the data's as-of point (SPEC §2), type: TIMESTAMP}
+  buyers: {description: buyers with at least one staged order, type: BIGINT}
+  orders: {description: their staged orders, type: BIGINT}
+  revenue: {description: their revenue in the base currency, type: DOUBLE}
+  return_rate: {description: share of buyers with two or more orders, type: DOUBLE, tests: [{range: {min: 0, max: 1}}]}
+  dau: {description: mean daily active users (mart_activity_summary), type: DOUBLE}
+  wau: {description: mean weekly active users (mart_activity_summary), type: DOUBLE}
+  mau: {description: mean monthly active users (mart_activity_summary), type: DOUBLE}
+  sticky_mau: {description: dau / mau (mart_activity_summary), type: DOUBLE}
+  ltv_month_0: {description: "gross profit per buyer at month lifetime 0 over every cohort, weighted by cohort size", type: DOUBLE}
+  ltv_month_5: {description: "the same at month lifetime 5, over the cohorts that have reached it", type: DOUBLE}
+  costs: {description: "marketing costs of every source; months without cost data (cac_basis = assumed) count their new buyers at the assumed CPA", type: DOUBLE}
+  cac: {description: costs / new buyers of every source, type: DOUBLE}
+  assumed_cpa: {description: the assumed CPA (setting assumedCac) where a month without cost data used it; null otherwise, type: DOUBLE}
+  assumed_months: {description: months priced at the assumed CPA, type: BIGINT}
+  gross_profit: {description: gross profit to date of every buyer, type: DOUBLE}
+  romi: {description: gross_profit / costs, type: DOUBLE}
+  largest_source_id: {description: "the real source with the most costs (on equal costs, the smallest source_id)", type: VARCHAR}
+  largest_source_costs: {description: its costs, type: DOUBLE}
+  largest_source_new_buyers: {description: the buyers it acquired, type: BIGINT}
+  largest_source_cac: {description: its costs / its new buyers, type: DOUBLE}
+  largest_source_romi: {description: gross profit to date of its buyers / its costs, type: DOUBLE}
 tests:
   - row_count: {min: 1, max: 1}
 */
@@ -90,11 +92,15 @@ gross_profit as (
     from latest_lifetimes
 ),
 
--- every source together: the '(all)' rows of mart_cac
+-- every source together: the '(all)' rows of mart_cac; a month without cost
+-- data (cac_basis = assumed) counts its new buyers at the assumed CPA
 all_costs as (
     select
-        fsum(costs) as costs,
-        sum(new_buyers)::bigint as new_buyers
+        fsum(costs) + coalesce(fsum(cac * new_buyers) filter (where cac_basis = 'assumed'), 0)
+            as costs,
+        sum(new_buyers)::bigint as new_buyers,
+        max(cac) filter (where cac_basis = 'assumed') as assumed_cpa,
+        count(*) filter (where cac_basis = 'assumed') as assumed_months
     from cac
     where source_id = '(all)'
 ),
@@ -144,6 +150,8 @@ final as (
         ltv.ltv_month_5,
         all_costs.costs,
         all_costs.costs / nullif(all_costs.new_buyers, 0) as cac,
+        all_costs.assumed_cpa,
+        all_costs.assumed_months,
         gross_profit.gross_profit,
         gross_profit.gross_profit / nullif(all_costs.costs, 0) as romi,
         largest_source.source_id as largest_source_id,

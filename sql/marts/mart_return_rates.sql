@@ -5,7 +5,7 @@ description: >
   lines, the dimension category (of the first order) is added.
 grain: one row per (dimension, value)
 columns:
-  dimension: {description: "event_type, device, region, service, weekday, acquisition_source or category", type: VARCHAR, tests: [not_null, {accepted_values: [event_type, device, region, service, weekday, acquisition_source, category]}]}
+  dimension: {description: "event_type, device, region, service, weekday or acquisition_source", type: VARCHAR, tests: [not_null, {accepted_values: [event_type, device, region, service, weekday, acquisition_source]}]}
   value: {description: "the first order's value of the dimension, (unknown) when missing", type: VARCHAR, tests: [not_null]}
   users: {description: buyers with that value, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
   share_of_users: {description: users / all buyers, type: DOUBLE, tests: [not_null, {range: {min: 0, max: 1}}]}
@@ -13,8 +13,13 @@ columns:
   return_rate: {description: returning_users / users, type: DOUBLE, tests: [not_null, {range: {min: 0, max: 1}}]}
   frequent_users: {description: buyers with that value and at least 5 orders, type: BIGINT, tests: [not_null]}
   frequent_rate: {description: frequent_users / users, type: DOUBLE, tests: [not_null, {range: {min: 0, max: 1}}]}
+  return_rate_ci_low: {description: "lower bound of the 95 % Wilson score interval of return_rate, clamped to [0, 1]", type: DOUBLE, tests: [not_null, {range: {min: 0, max: 1}}]}
+  return_rate_ci_high: {description: "upper bound of the 95 % Wilson score interval of return_rate, clamped to [0, 1]", type: DOUBLE, tests: [not_null, {range: {min: 0, max: 1}}]}
 tests:
   - unique: {columns: [dimension, value]}
+  - expression:
+      name: wilson_interval_holds_return_rate
+      check: return_rate_ci_low <= return_rate + 1e-12 and return_rate <= return_rate_ci_high + 1e-12
   - reconcile:
       name: each_dimension_covers_all_buyers
       left: >
@@ -102,17 +107,40 @@ grouped as (
     group by dimension, coalesce(value, '(unknown)')
 ),
 
+rated as (
+    select
+        grouped.*,
+        grouped.returning_users / grouped.users as return_rate,
+        grouped.users as n,
+        -- §3: z of the 95 % Wilson score interval
+        cast('1.959963984540054' as double) as z
+    from grouped
+),
+
+-- §3: Wilson centre (p + z²/2n) / (1 + z²/n) and half-width z·√(p(1−p)/n + z²/4n²) / (1 + z²/n)
+wilson as (
+    select
+        *,
+        (return_rate + z * z / (2 * n)) / (1 + z * z / n) as centre,
+        z * sqrt(return_rate * (1 - return_rate) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+            as half_width
+    from rated
+),
+
 final as (
     select
-        cast(grouped.dimension as varchar) as dimension,
-        cast(grouped.value as varchar) as value,
-        cast(grouped.users as bigint) as users,
-        cast(grouped.users / all_buyers.buyers as double) as share_of_users,
-        cast(grouped.returning_users as bigint) as returning_users,
-        cast(grouped.returning_users / grouped.users as double) as return_rate,
-        cast(grouped.frequent_users as bigint) as frequent_users,
-        cast(grouped.frequent_users / grouped.users as double) as frequent_rate
-    from grouped
+        cast(wilson.dimension as varchar) as dimension,
+        cast(wilson.value as varchar) as value,
+        cast(wilson.users as bigint) as users,
+        cast(wilson.users / all_buyers.buyers as double) as share_of_users,
+        cast(wilson.returning_users as bigint) as returning_users,
+        cast(wilson.returning_users / wilson.users as double) as return_rate,
+        cast(wilson.frequent_users as bigint) as frequent_users,
+        cast(wilson.frequent_users / wilson.users as double) as frequent_rate,
+        -- §3: Wilson bounds clamped to [0, 1]
+        cast(greatest(0, least(1, wilson.centre - wilson.half_width)) as double) as return_rate_ci_low,
+        cast(greatest(0, least(1, wilson.centre + wilson.half_width)) as double) as return_rate_ci_high
+    from wilson
     cross join all_buyers
 )
 

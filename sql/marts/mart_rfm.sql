@@ -3,7 +3,9 @@ description: >
   RFM scores and segments (SPEC §3 mart_rfm). Score = 1 + floor(5 · (rank −
   1) / n) with SQL RANK() (ties share the lowest rank) ordered so that
   better is later: recency_days descending, frequency and monetary
-  ascending. Segment from r_score and f_score.
+  ascending; monetary is ranked on round(monetary, 6), so that equal
+  amounts whose float sums differ in the last bits tie. Segment from
+  r_score and f_score.
 grain: one row per buyer
 columns:
   user_id: {description: buyer, type: VARCHAR, tests: [unique, not_null]}
@@ -39,7 +41,8 @@ buyer_count as (
     select count(*) as n from profiles
 ),
 
--- §3: RANK() gives ties the lowest rank; "better" sorts later
+-- §3: RANK() gives ties the lowest rank; "better" sorts later. Monetary ranks on
+-- round(·, 6): float sums of equal amounts differ in their last bits with the summation order
 ranked as (
     select
         user_id,
@@ -48,7 +51,7 @@ ranked as (
         revenue_total as monetary,
         rank() over (order by days_since_last_order desc) as r_rank,
         rank() over (order by orders_count asc) as f_rank,
-        rank() over (order by revenue_total asc) as m_rank
+        rank() over (order by round(revenue_total, 6) asc) as m_rank
     from profiles
 ),
 

@@ -3,7 +3,8 @@ description: >
   Return on marketing investment of monthly buyer cohorts by acquisition
   source (SPEC §3 mart_romi): for every mart_cac row with new buyers, the
   cumulative gross profit per new buyer (ltv) through each lifetime, romi =
-  ltv / cac, and the first lifetime where romi reaches 1.
+  ltv / cac, and the first lifetime where romi reaches 1. cac_basis as in
+  mart_cac (assumed: cac is the assumedCac setting).
 grain: one row per (cohort_start, source_id, lifetime)
 columns:
   cohort_start: {description: first day of the cohort's month, type: DATE, tests: [not_null]}
@@ -14,6 +15,7 @@ columns:
   ltv: {description: cumulative gross profit through the lifetime / new_buyers, type: DOUBLE, tests: [not_null]}
   romi: {description: ltv / cac; null when cac is null or 0, type: DOUBLE}
   payback_lifetime: {description: smallest lifetime with romi ≥ 1 for the cohort and source; null if none yet, type: INTEGER, tests: [{range: {min: 0}}]}
+  cac_basis: {description: "costs or assumed, as in mart_cac", type: VARCHAR, tests: [not_null, {accepted_values: [costs, assumed]}]}
 tests:
   - unique: {columns: [cohort_start, source_id, lifetime]}
   - relationships: {column: source_id, to: mart_cac, field: source_id}
@@ -47,7 +49,8 @@ cohorts as (
         month as cohort_start,
         source_id,
         new_buyers,
-        cac
+        cac,
+        cac_basis
     from cac
     where new_buyers > 0
 ),
@@ -90,6 +93,7 @@ dense as (
         lifetimes.lifetime,
         cohorts.new_buyers,
         cohorts.cac,
+        cohorts.cac_basis,
         -- §2: gross profit = revenue × margin
         coalesce(per_lifetime.revenue, 0) * getvariable('margin') as gross_profit
     from cohorts
@@ -132,7 +136,8 @@ final as (
         cast(
             min(lifetime) filter (where romi >= 1) over (partition by cohort_start, source_id)
             as integer
-        ) as payback_lifetime
+        ) as payback_lifetime,
+        cast(cac_basis as varchar) as cac_basis
     from with_romi
 )
 

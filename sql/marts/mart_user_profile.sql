@@ -23,7 +23,11 @@ columns:
   is_returning: {description: orders_count ≥ 2, type: BOOLEAN, tests: [not_null]}
   is_frequent: {description: orders_count ≥ 5, type: BOOLEAN, tests: [not_null]}
   days_since_last_order: {description: as_of_date − date of the last order, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
+  minutes_to_first_order: {description: "(first_order_at − first_visit_at) in fractional minutes; null without a visit; negative when the first order precedes the first visit", type: DOUBLE}
 tests:
+  - expression:
+      name: minutes_to_first_order_null_without_visit
+      check: (minutes_to_first_order is null) = (first_visit_at is null)
   - reconcile:
       name: buyers_match_staged_orders
       left: select count(*) from main.mart_user_profile
@@ -77,7 +81,11 @@ final as (
         cast(buyers.orders_count >= 2 as boolean) as is_returning,
         cast(buyers.orders_count >= 5 as boolean) as is_frequent,
         cast(date_diff('day', cast(buyers.last_order_at as date), as_of.as_of_date) as integer)
-            as days_since_last_order
+            as days_since_last_order,
+        -- §3: microsecond gap from the first visit to the first order, in minutes (may be negative)
+        cast(
+            date_diff('microsecond', buyers.first_visit_at, buyers.first_order_at) / 60e6 as double
+        ) as minutes_to_first_order
     from buyers
     cross join as_of
 )

@@ -13,6 +13,21 @@ const numberSetting = (schema: z.ZodNumber) =>
     schema,
   );
 
+/**
+ * A number that may be left unset: empty text (YAML `""` or an empty
+ * environment variable) and null mean "not set".
+ */
+const optionalNumberSetting = (schema: z.ZodNumber) =>
+  z.preprocess(
+    (value) =>
+      value === "" || value === null || (typeof value === "string" && value.trim() === "")
+        ? null
+        : typeof value === "string"
+          ? Number(value)
+          : value,
+    schema.nullable(),
+  );
+
 const flagSetting = () =>
   z.union([
     z.boolean(),
@@ -67,6 +82,15 @@ export const settingsSchema = z
     margin: numberSetting(z.number().finite().min(0).max(1000)).default(1),
     maxRejectRatio: numberSetting(z.number().min(0).max(1)).default(0.01),
     clvHorizonDays: numberSetting(z.number().int().positive()).default(90),
+    /**
+     * Fixed cost per acquired buyer (base currency) for months without any
+     * staged cost rows (SPEC §3 mart_cac `cac_basis = assumed`); null = unset.
+     */
+    assumedCac: optionalNumberSetting(z.number().finite().min(0)).default(null),
+    /** mart_value_at_risk takes buyers whose P(alive) is below this. */
+    riskPAlive: numberSetting(z.number().min(0).max(1)).default(0.5),
+    /** mart_clusters chooses k in 2..maxClusters. */
+    maxClusters: numberSetting(z.number().int().min(2).max(20)).default(6),
     keepRuns: numberSetting(z.number().int().min(1)).default(7),
     downloadConcurrency: numberSetting(z.number().int().min(1).max(256)).default(16),
     s3MaxAttempts: numberSetting(z.number().int().min(1).max(20)).default(5),
@@ -110,9 +134,17 @@ export type Settings = Readonly<z.infer<typeof settingsSchema>>;
 /** Names of all settings. */
 export type SettingName = keyof Settings;
 
-/** `s3Endpoint` → `DUCKMART_S3_ENDPOINT`. */
+/** `s3Endpoint` → `s3_endpoint`; a one-letter word stays a word: `riskPAlive` → `risk_p_alive`. */
+export function snakeCaseOf(setting: string): string {
+  return setting
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toLowerCase();
+}
+
+/** `s3Endpoint` → `DUCKMART_S3_ENDPOINT`, `riskPAlive` → `DUCKMART_RISK_P_ALIVE`. */
 export function environmentVariableFor(setting: string): string {
-  return `DUCKMART_${setting.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase()}`;
+  return `DUCKMART_${snakeCaseOf(setting).toUpperCase()}`;
 }
 
 /** All setting names, in declaration order. */

@@ -261,6 +261,8 @@ async function readKpis(session: SqlSession): Promise<ReportKpis> {
     ltvMonth5: row.ltv_month_5 ?? null,
     costs: row.costs ?? null,
     cac: row.cac ?? null,
+    assumedCpa: row.assumed_cpa ?? null,
+    assumedMonths: row.assumed_months ?? 0,
     grossProfit: row.gross_profit ?? null,
     romi: row.romi ?? null,
   };

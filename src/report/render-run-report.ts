@@ -123,8 +123,23 @@ export function reportKpis(data: ReportData): Kpi[] {
       value: k.ltvMonth5,
       note: "cumulative, six months",
     },
-    { id: "costs", label: "Marketing costs", kind: "money", value: k.costs, note: "all sources" },
-    { id: "cac", label: "CAC", kind: "money", value: k.cac, note: "costs per new buyer" },
+    {
+      id: "costs",
+      label: "Marketing costs",
+      kind: "money",
+      value: k.costs,
+      note: k.assumedMonths > 0 ? "all sources, with assumed CPA" : "all sources",
+    },
+    {
+      id: "cac",
+      label: "CAC",
+      kind: "money",
+      value: k.cac,
+      note:
+        k.assumedMonths > 0
+          ? `costs per new buyer; assumed CPA ${formatValue("money", k.assumedCpa, data.baseCurrency)} in ${k.assumedMonths} month(s) without cost data`
+          : "costs per new buyer",
+    },
     {
       id: "romi",
       label: "ROMI to date",
@@ -254,6 +269,11 @@ function headline(data: ReportData): string {
     `By <b>${escapeHtml(formatTimestamp(data.dataAsOf))}</b>, ${b("count", k.buyers)} buyers had placed ${b("count", k.orders)} orders worth ${b("money", k.revenue)}; ${b("percent", k.returnRate)} of them came back for a second order.`,
     `On an average day ${b("decimal", k.dau)} users had a session, in an average week ${b("decimal", k.wau)} and in an average month ${b("decimal", k.mau)}; the sticky factor (DAU/MAU) is ${b("percent", k.stickyMau)}.`,
     `Marketing cost ${b("money", k.costs)} in all: ${b("money", k.cac)} per new buyer (CAC). Each ${escapeHtml(cur)} spent has brought back ${b("ratio", k.romi)} ${escapeHtml(cur)} of gross profit so far (ROMI).`,
+    ...(k.assumedMonths > 0
+      ? [
+          `${b("count", k.assumedMonths)} month(s) have no cost data: their new buyers are priced at the assumed CPA of ${b("money", k.assumedCpa)} each (setting assumedCac), in the costs, CAC and ROMI above and in the charts.`,
+        ]
+      : []),
     `A buyer brings ${b("money", k.ltvMonth0)} of gross profit in the month of their first order and ${b("money", k.ltvMonth5)} by the end of month 5 (LTV, cohorts weighted by size).`,
   ];
   if (data.clv) {

@@ -4,6 +4,7 @@ import type { Logger } from "../log/logger.ts";
 import { toError } from "../util/errors.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
 import { type ChartCache, chartCacheKey } from "./chart-cache.ts";
+import { formatValue } from "./format-value.ts";
 import { reportQuery } from "./read-report-data.ts";
 import { renderChartSvg } from "./render-chart-svg.ts";
 import type { ChartRow, ReportData } from "./report-data.ts";
@@ -56,8 +57,15 @@ const config = {
   font,
   background: "white",
   view: { stroke: null },
-  axis: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 500, gridColor: "#eeeeee" },
-  legend: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 500 },
+  // Vega cuts labels at 180 px by default: event names and long source ids lost their ends.
+  axis: {
+    labelFontSize: 11,
+    titleFontSize: 11,
+    titleFontWeight: 500,
+    gridColor: "#eeeeee",
+    labelLimit: 320,
+  },
+  legend: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 500, labelLimit: 320 },
   header: { labelFontSize: 12, labelFontWeight: 600, titleFontSize: 12 },
   title: { fontSize: 12, fontWeight: 600, anchor: "start" },
   // Per-mark ARIA labels would double the SVG size; the figure caption describes the chart.
@@ -83,6 +91,15 @@ const categorical = [
   "#ff9da6",
   "#bab0ac",
 ];
+
+/**
+ * Source ids in the order a reader expects: numbers as numbers (1, 2, 10,
+ * not 1, 10, 2), then text; `(unknown)` and `(all)` last.
+ */
+export function compareSourceIds(a: string, b: string): number {
+  const rank = (s: string) => (s === "(all)" ? 2 : s === "(unknown)" ? 1 : 0);
+  return rank(a) - rank(b) || a.localeCompare(b, "en", { numeric: true });
+}
 
 function rows(result: readonly Record<string, unknown>[]): ChartRow[] {
   return result.map((row) => {
@@ -282,7 +299,7 @@ const ltvChart: ReportChart = {
   id: "ltv",
   section: "metrics",
   title: "LTV curves by cohort",
-  caption: `Cumulative gross profit per buyer of each cohort by lifetime (mart_ltv), the ${maxCohorts} most recent cohorts; the dashed black line weighs every cohort that reached each lifetime by its size.`,
+  caption: `Cumulative gross profit per buyer of each cohort by lifetime (mart_ltv), the ${maxCohorts} most recent cohorts. The dashed black line is all cohorts together: lifetime by lifetime it adds the gross profit per buyer of the cohorts that reached that lifetime, so fewer cohorts at later lifetimes make it less certain, never lower.`,
   requires: ["main.mart_ltv"],
   async build({ session, data }) {
     const grain = await cohortGrain(session, "mart_ltv");
@@ -334,7 +351,7 @@ const ltvChart: ReportChart = {
 };
 
 function sourcePalette(sources: readonly string[]): { domain: string[]; range: string[] } {
-  const named = sources.filter((s) => s !== "(all)");
+  const named = sources.filter((s) => s !== "(all)").sort(compareSourceIds);
   return {
     domain: [...named, "(all)"],
     range: [...named.map((_, i) => categorical[i % categorical.length] as string), "#000000"],
@@ -351,9 +368,15 @@ const cacChart: ReportChart = {
     const values = (await query(session, "cac", [maxSources])).filter((row) => row.cac !== null);
     if (values.length === 0) return { skip: "mart_cac has no month with costs and new buyers" };
     const sources = [...new Set(values.map((v) => String(v.source_id)))];
+    const assumed = values.find((row) => row.cac_basis === "assumed");
     return {
       spec: {
         config,
+        ...(assumed
+          ? {
+              title: `Months without cost data: CAC = assumed CPA of ${formatValue("money", Number(assumed.cac), data.baseCurrency)} (square points)`,
+            }
+          : {}),
         width: 640,
         height: 240,
         data: { values },
@@ -361,6 +384,16 @@ const cacChart: ReportChart = {
         encoding: {
           x: { field: "month", type: "temporal", timeUnit: "utcyearmonth", title: null },
           y: { field: "cac", type: "quantitative", title: `CAC (${data.baseCurrency})` },
+          ...(assumed
+            ? {
+                shape: {
+                  field: "cac_basis",
+                  type: "nominal",
+                  title: "CAC from",
+                  scale: { domain: ["costs", "assumed"], range: ["circle", "square"] },
+                },
+              }
+            : {}),
           color: {
             field: "source_id",
             type: "nominal",
@@ -383,11 +416,13 @@ const romiChart: ReportChart = {
   title: "ROMI curves by source, with payback marked",
   caption: `Gross profit to date of the buyers a source acquired over what they cost, by months since their first order, over every cohort that reached that month (mart_romi); the dashed line is payback (ROMI = 1, log-like scale) and a diamond marks the first month a source's curve reaches it, also named in the legend. The ${maxSources} sources with the most costs, and all sources (black).`,
   requires: ["main.mart_romi"],
-  async build({ session }) {
+  async build({ session, data }) {
     const curves = await query(session, "romi", [maxSources]);
     if (curves.length === 0) return { skip: "mart_romi has no cohort with costs yet" };
+    // Each source's own payback month (the first lifetime its plotted curve reaches 1).
     const label = (row: ChartRow) =>
-      `${row.source_id} · ${row.payback_lifetime === null ? "no payback yet" : `payback m${row.payback_lifetime}`}`;
+      `${row.source_id} · ${row.payback_lifetime === null ? "no payback yet" : `payback m${row.payback_lifetime}`}${Number(row.assumed_cohorts) > 0 ? " · assumed CPA" : ""}`;
+    const assumed = curves.find((row) => Number(row.assumed_cohorts) > 0);
     const values = curves.map((row) => ({ ...row, source: label(row) }));
     const sources = [...new Set(curves.map((row) => String(row.source_id)))];
     const palette = sourcePalette(sources);
@@ -413,6 +448,11 @@ const romiChart: ReportChart = {
     return {
       spec: {
         config,
+        ...(assumed
+          ? {
+              title: `Cohorts of months without cost data are priced at the assumed CPA of ${formatValue("money", Number(assumed.assumed_cpa), data.baseCurrency)} per new buyer`,
+            }
+          : {}),
         width: 640,
         height: 260,
         data: { values },
@@ -578,39 +618,257 @@ const clvChart: ReportChart = {
 const returnRateChart: ReportChart = {
   id: "return-rates",
   section: "metrics",
-  title: "Return rate by first-order dimension",
-  caption: `Share of buyers who placed a second order, by an attribute of their first order (mart_return_rates); the ${maxDimensionValues} values with the most buyers per dimension, largest first.`,
+  title: "Return rate by first-order dimension, with 95% intervals",
+  caption: `Share of buyers who placed a second order, by an attribute of their first order (mart_return_rates), with its 95% Wilson interval as a line: a short bar with a long line rests on few buyers, so a high rate there may be chance. The ${maxDimensionValues} values with the most buyers per dimension, largest first.`,
   requires: ["main.mart_return_rates"],
   async build({ session }) {
     const values = await query(session, "return-rates", [maxDimensionValues]);
     if (values.length === 0) return noRows("mart_return_rates");
+    const y = {
+      field: "value",
+      type: "nominal" as const,
+      // The query's order (most buyers first): a field sort conflicts between the layers.
+      sort: null,
+      title: null,
+      axis: { labelLimit: 200, labelFontSize: 10 },
+    };
+    const dimensions = [...new Set(values.map((row) => String(row.dimension)))];
+    // One small chart per dimension (not a facet: Vega-Lite cannot facet layers with independent scales cleanly).
     return {
       spec: {
         config,
         data: { values },
-        facet: { field: "dimension", type: "nominal", title: null },
         columns: 3,
-        spec: {
+        concat: dimensions.map((dimension) => ({
+          title: dimension,
+          transform: [{ filter: { field: "dimension", equal: dimension } }],
           width: 150,
           height: { step: 13 },
-          mark: { type: "bar", color: "#4c78a8" },
-          encoding: {
-            y: {
-              field: "value",
-              type: "nominal",
-              sort: { field: "users", order: "descending" },
-              title: null,
-              axis: { labelLimit: 90, labelFontSize: 10 },
+          encoding: { y },
+          layer: [
+            {
+              mark: { type: "bar" as const, color: "#9ecae9" },
+              encoding: {
+                x: {
+                  field: "return_rate",
+                  type: "quantitative" as const,
+                  title: "return rate",
+                  scale: { domain: [0, 1] },
+                  axis: { format: ".0%", tickCount: 4 },
+                },
+              },
             },
-            x: {
-              field: "return_rate",
-              type: "quantitative",
-              title: "return rate",
-              axis: { format: ".0%", tickCount: 4 },
+            {
+              mark: { type: "rule" as const, color: "#1f4e79", strokeWidth: 1.5 },
+              encoding: {
+                x: { field: "return_rate_ci_low", type: "quantitative" as const },
+                x2: { field: "return_rate_ci_high" },
+              },
             },
+            {
+              mark: { type: "tick" as const, color: "#1f4e79", thickness: 2, size: 9 },
+              encoding: { x: { field: "return_rate", type: "quantitative" as const } },
+            },
+          ],
+        })),
+      },
+    };
+  },
+};
+
+const conversionChart: ReportChart = {
+  id: "conversion",
+  section: "metrics",
+  title: "Conversion of visitors into buyers by days since the first visit",
+  caption: `Share of visitors who placed a first order on the day of their first visit, within 7 and 30 days, and to date, by acquisition source (mart_conversion, weekly cohorts; a day-d share counts only cohorts whose every visitor has had d days). The ${maxSources} sources with the most visitors, and all sources (black).`,
+  requires: ["main.mart_conversion", "main.mart_activity", "main.mart_user_profile"],
+  async build({ session }) {
+    const values = await query(session, "conversion", [maxSources]);
+    if (values.length === 0) return noRows("mart_conversion");
+    const sources = [...new Set(values.map((v) => String(v.source_id)))];
+    const order = ["same day", "within 7 days", "within 30 days", "to date"];
+    return {
+      spec: {
+        config,
+        width: 480,
+        height: 240,
+        data: { values },
+        mark: { type: "line", point: { size: 30 } },
+        encoding: {
+          x: {
+            field: "label",
+            type: "ordinal",
+            sort: order,
+            title: "first order placed",
+            axis: { labelAngle: 0 },
+          },
+          y: {
+            field: "conversion",
+            type: "quantitative",
+            title: "share of visitors",
+            axis: { format: ".0%" },
+          },
+          color: {
+            field: "source_id",
+            type: "nominal",
+            title: "source",
+            scale: sourcePalette(sources),
+          },
+          strokeWidth: {
+            condition: { test: "datum.source_id === '(all)'", value: 2.5 },
+            value: 1.3,
           },
         },
-        resolve: { scale: { y: "independent" } },
+      },
+    };
+  },
+};
+
+/** Buyers listed in the value-at-risk table. */
+export const valueAtRiskRows = 20;
+
+const valueAtRiskChart: ReportChart = {
+  id: "value-at-risk",
+  section: "metrics",
+  title: `Valuable buyers slipping away: the top ${valueAtRiskRows} by value at risk`,
+  caption:
+    "Buyers in the top two monetary quintiles (m_score 4-5) whose chance of still being active (BG/NBD P(alive)) is below the riskPAlive setting, ranked by value at risk: the gross profit their past pace would bring over the CLV horizon, times the chance they are gone (mart_value_at_risk).",
+  requires: ["main.mart_value_at_risk"],
+  async build({ session, data }) {
+    const values = await query(session, "value-at-risk", [valueAtRiskRows]);
+    if (values.length === 0)
+      return { skip: "mart_value_at_risk has no buyer: no valuable buyer is likely gone" };
+    const [total] = await query(session, "value-at-risk-total");
+    const money = data.baseCurrency;
+    const columns: readonly {
+      field: string;
+      title: string;
+      width: number;
+      format?: string;
+      align?: "left" | "right";
+    }[] = [
+      { field: "risk_rank", title: "#", width: 24, align: "right" },
+      { field: "user_id", title: "buyer", width: 150, align: "left" },
+      { field: "segment", title: "RFM segment", width: 120, align: "left" },
+      { field: "rfm_cell", title: "RFM", width: 40, align: "right" },
+      { field: "orders_count", title: "orders", width: 50, format: ",d", align: "right" },
+      {
+        field: "gross_profit_total",
+        title: `gross profit (${money})`,
+        width: 110,
+        format: ",.0f",
+        align: "right",
+      },
+      {
+        field: "days_since_last_order",
+        title: "days idle",
+        width: 60,
+        format: ",d",
+        align: "right",
+      },
+      { field: "p_alive", title: "P(alive)", width: 60, format: ".0%", align: "right" },
+      {
+        field: "value_at_risk",
+        title: `value at risk (${money})`,
+        width: 110,
+        format: ",.0f",
+        align: "right",
+      },
+    ];
+    return {
+      spec: {
+        config,
+        title: `${formatValue("count", Number(total?.buyers ?? 0))} buyers at risk, ${formatValue("money", Number(total?.value_at_risk ?? 0), money)} of gross profit at risk in all`,
+        data: { values },
+        hconcat: columns.map((column) => ({
+          width: column.width,
+          height: { step: 16 },
+          title: { text: column.title, fontSize: 11, fontWeight: 600, anchor: "end" as const },
+          mark: {
+            type: "text" as const,
+            align: column.align ?? "left",
+            fontSize: 11,
+            ...(column.align === "right" ? { x: column.width } : { x: 0 }),
+          },
+          encoding: {
+            y: { field: "risk_rank", type: "ordinal" as const, axis: null },
+            text: {
+              field: column.field,
+              type: (column.format ? "quantitative" : "nominal") as "quantitative" | "nominal",
+              ...(column.format ? { format: column.format } : {}),
+            },
+          },
+        })),
+        spacing: 6,
+      },
+    };
+  },
+};
+
+/**
+ * The mean silhouette over buyers, from the clusters' means weighted by
+ * their buyers: exact when every buyer is in the silhouette sample (up to
+ * 10,000), an estimate beyond.
+ */
+function weightedSilhouette(rows: readonly ChartRow[]): number | null {
+  const scored = rows.filter((row) => row.silhouette !== null);
+  const weight = scored.reduce((sum, row) => sum + Number(row.buyers), 0);
+  if (weight === 0) return null;
+  return scored.reduce((sum, row) => sum + Number(row.silhouette) * Number(row.buyers), 0) / weight;
+}
+
+const clusterChart: ReportChart = {
+  id: "clusters",
+  section: "metrics",
+  title: "Behavioural segments by k-means, next to the RFM segments",
+  caption:
+    "Buyers grouped by k-means on standardised log recency, frequency and spend (mart_cluster_summary); k is the number of clusters with the best mean silhouette (1 = tight, well separated; 0 = overlapping). Per cluster: its share of buyers and of revenue, its members' mean days since the last order, orders and spend, and their mean silhouette.",
+  requires: ["main.mart_cluster_summary"],
+  async build({ session, data }) {
+    const rows = await query(session, "clusters");
+    if (rows.length === 0)
+      return { skip: "mart_cluster_summary has no rows (fewer than 3 buyers)" };
+    const values = rows.map((row) => ({
+      ...row,
+      name: `${row.cluster} · ${row.label}`,
+    }));
+    const [first] = rows;
+    const names = values.map((v) => v.name);
+    const panel = (field: string, title: string, format: string, showLabels: boolean) => ({
+      width: 110,
+      height: { step: 20 },
+      mark: { type: "bar" as const },
+      encoding: {
+        y: {
+          field: "name",
+          type: "nominal" as const,
+          sort: names,
+          title: null,
+          axis: showLabels ? { labelLimit: 320 } : null,
+        },
+        x: { field, type: "quantitative" as const, title, axis: { format, tickCount: 3 } },
+        color: {
+          field: "name",
+          type: "nominal" as const,
+          sort: names,
+          scale: { range: categorical },
+          legend: null,
+        },
+      },
+    });
+    return {
+      spec: {
+        config,
+        title: `k = ${first?.k} clusters, mean silhouette ${weightedSilhouette(rows)?.toFixed(3) ?? "n/a"}`,
+        data: { values },
+        hconcat: [
+          panel("share_of_buyers", "share of buyers", ".0%", true),
+          panel("revenue_share", "share of revenue", ".0%", false),
+          panel("mean_recency_days", "days since last order", ",.0f", false),
+          panel("mean_frequency", "orders", ",.1f", false),
+          panel("mean_monetary", `spend (${data.baseCurrency})`, ",.0f", false),
+          panel("silhouette", "silhouette", ".2f", false),
+        ],
       },
     };
   },
@@ -697,8 +955,11 @@ export const reportCharts: readonly ReportChart[] = [
   ltvChart,
   cacChart,
   romiChart,
+  conversionChart,
   rfmChart,
+  clusterChart,
   clvChart,
+  valueAtRiskChart,
   returnRateChart,
   stepChart,
   modelTimingChart,

@@ -130,6 +130,10 @@ export interface ReportKpis {
   readonly ltvMonth5: number | null;
   readonly costs: number | null;
   readonly cac: number | null;
+  /** The assumedCac setting where it priced months without cost rows (mart_cac cac_basis = assumed). */
+  readonly assumedCpa: number | null;
+  /** Months priced at the assumed CPA. */
+  readonly assumedMonths: number;
   readonly grossProfit: number | null;
   readonly romi: number | null;
 }

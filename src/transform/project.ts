@@ -5,6 +5,7 @@ import { builtInSources } from "../sources/built-in-sources.ts";
 import type { SourceDeclaration } from "../sources/source-declaration.ts";
 import { ModelError, toError } from "../util/errors.ts";
 import { sqlRoot } from "../warehouse/sql-root.ts";
+import { codeModels as projectCodeModels } from "./code-models/index.ts";
 import type { CodeModel, CodeModelDefinition, Model, ModelMetadata, SqlModel } from "./model.ts";
 import { ModelGraph } from "./model-graph.ts";
 import { parseModelHeader } from "./model-header.ts";
@@ -41,7 +42,11 @@ export interface Project {
 export interface LoadProjectOptions {
   /** Root holding `staging/`, `intermediate/` and `marts/`; defaults to the repository's `sql/`. */
   readonly sqlDir?: string;
-  /** Models computed in TypeScript, added to the DAG. */
+  /**
+   * Models computed in TypeScript, added to the DAG. Defaults to the
+   * repository's own (CLV, k-means) when `sqlDir` is the repository's
+   * `sql/`, whose marts read them; another folder gets none unless given.
+   */
   readonly codeModels?: readonly CodeModelDefinition[];
   /** Declared sources whose staging models are generated; defaults to the built-in ones. */
   readonly sources?: readonly SourceDeclaration[];
@@ -105,7 +110,8 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
     register(name, schema, file.where);
     drafts.set(name, { file, schema });
   }
-  for (const code of options.codeModels ?? []) {
+  const codeModels = options.codeModels ?? (options.sqlDir === undefined ? projectCodeModels : []);
+  for (const code of codeModels) {
     const schema = code.schema ?? "main";
     register(code.name, schema, "code model");
     drafts.set(code.name, { code, schema });

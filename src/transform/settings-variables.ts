@@ -1,9 +1,9 @@
-import { type SettingName, type Settings, settingNames } from "../config/settings.ts";
+import { type SettingName, type Settings, settingNames, snakeCaseOf } from "../config/settings.ts";
 import { quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
 
 /** `baseCurrency` → `base_currency`: the DuckDB variable a model reads with `getvariable('base_currency')`. */
 export function variableNameFor(setting: SettingName): string {
-  return setting.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+  return snakeCaseOf(setting);
 }
 
 /** The setting behind a DuckDB variable name, or undefined when there is none. */
@@ -24,13 +24,16 @@ export async function setSettingVariables(
 ): Promise<void> {
   for (const name of names) {
     const value = settings[name];
+    // An unset optional number (assumedCac) is a NULL DOUBLE, so `coalesce` and comparisons type-check.
     const literal =
-      typeof value === "number"
-        ? `${value}::double`
-        : typeof value === "boolean"
-          ? String(value)
-          : typeof value === "object" && value !== null
-            ? `${quoteLiteral(JSON.stringify(value))}::json`
+      value === null
+        ? "null::double"
+        : typeof value === "number"
+          ? `${value}::double`
+          : typeof value === "boolean"
+            ? String(value)
+            : typeof value === "object"
+              ? `${quoteLiteral(JSON.stringify(value))}::json`
             : quoteLiteral(String(value));
     await session.run(`set variable ${variableNameFor(name)} = ${literal}`);
   }

@@ -274,6 +274,7 @@ describe("CLV end to end on generated exports (20k buyers, BG/NBD r 0.6, α 25 d
       "int_clv_triples",
       "mart_clv",
       "mart_clv_model",
+      "mart_value_at_risk",
     ]);
     expect(await snapshot()).toEqual(before);
   });

@@ -19,6 +19,33 @@ describe("loadSettings", () => {
     expect(environmentVariableFor("baseCurrency")).toBe("DUCKMART_BASE_CURRENCY");
     expect(environmentVariableFor("warehouse")).toBe("DUCKMART_WAREHOUSE");
     expect(environmentVariableFor("maxRejectRatio")).toBe("DUCKMART_MAX_REJECT_RATIO");
+    expect(environmentVariableFor("riskPAlive")).toBe("DUCKMART_RISK_P_ALIVE");
+    expect(environmentVariableFor("assumedCac")).toBe("DUCKMART_ASSUMED_CAC");
+  });
+
+  it("leaves assumedCac unset when empty, and reads the issue 15 settings from the environment", () => {
+    const defaults = loadSettings({ file: file("f.yaml", 'assumedCac: ""\n'), env: {} });
+    expect(defaults.assumedCac).toBeNull();
+    expect(defaults.riskPAlive).toBe(0.5);
+    expect(defaults.maxClusters).toBe(6);
+    const set = loadSettings({
+      file: file("g.yaml", "assumedCac: 6\n"),
+      env: {
+        DUCKMART_RISK_P_ALIVE: "0.3",
+        DUCKMART_MAX_CLUSTERS: "4",
+        DUCKMART_ASSUMED_CAC: "450",
+      },
+    });
+    expect([set.assumedCac, set.riskPAlive, set.maxClusters]).toEqual([450, 0.3, 4]);
+    expect(
+      loadSettings({ file: file("h.yaml", ""), env: { DUCKMART_ASSUMED_CAC: "" } }).assumedCac,
+    ).toBeNull();
+    expect(() =>
+      loadSettings({ file: file("i.yaml", ""), env: { DUCKMART_RISK_P_ALIVE: "1.5" } }),
+    ).toThrow(/setting riskPAlive \(DUCKMART_RISK_P_ALIVE\)/);
+    expect(() => loadSettings({ file: file("j.yaml", "maxClusters: 1\n"), env: {} })).toThrow(
+      /setting maxClusters/,
+    );
   });
 
   it("takes defaults, then the file, then the environment", () => {

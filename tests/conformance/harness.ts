@@ -2,6 +2,8 @@
 // marts and staging tables and compares them with the reference
 // implementation, value by value.
 import { settingsSchema } from "../../src/config/settings.ts";
+import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
+import { codeModels } from "../../src/transform/code-models/index.ts";
 import { runTransforms } from "../../src/transform/run-transforms.ts";
 import { type Params, quoteIdentifier, type Warehouse } from "../../src/warehouse/warehouse.ts";
 import { fixtureWarehouse } from "../support/warehouse.ts";
@@ -68,9 +70,17 @@ export async function buildMarts(
 ): Promise<void> {
   const result = await runTransforms(
     warehouse,
-    settingsSchema.parse({ baseCurrency: settings.baseCurrency, margin: settings.margin }),
+    settingsSchema.parse({
+      baseCurrency: settings.baseCurrency,
+      margin: settings.margin,
+      assumedCac: settings.assumedCac ?? null,
+      riskPAlive: settings.riskPAlive ?? 0.5,
+      clvHorizonDays: settings.clvHorizonDays ?? 90,
+      maxClusters: settings.maxClusters ?? 6,
+    }),
     {
       runId: "conformance",
+      codeModels,
       ...(sqlDir === undefined ? {} : { sqlDir }),
       select: [
         ...martNames.map((name) => `+${name}`),
@@ -277,13 +287,27 @@ export async function checkConformance(
     await loadRaw(warehouse, raw);
     // CONFORMANCE_SQL_DIR runs the suite against another SQL project (e.g. a mutated copy).
     await buildMarts(warehouse, settings, options.sqlDir ?? process.env.CONFORMANCE_SQL_DIR);
-    const ref = reference(raw, settings);
-    const differences: string[] = [...(await compareStaging(warehouse, ref))];
     const marts = {} as Record<MartName, MartRow[]>;
+    for (const name of martNames) marts[name] = await readRelation(warehouse, `main.${name}`);
+    const clv = await readRelation(warehouse, "main.mart_clv");
+    const ref = reference(raw, settings, {
+      clv: new Map(
+        clv.map((row) => [
+          row.user_id as string,
+          { pAlive: row.p_alive as number, predictedClv: row.predicted_clv as number | null },
+        ]),
+      ),
+      clusters: new Map(
+        marts.mart_clusters.map((row) => [row.user_id as string, row.cluster as number]),
+      ),
+    });
+    const differences: string[] = [
+      ...(await compareStaging(warehouse, ref)),
+      ...ref.clusterCheck.differences,
+    ];
     const floatTies: string[] = [];
     for (const name of martNames) {
       differences.push(...(await compareSchema(warehouse, name)));
-      marts[name] = await readRelation(warehouse, `main.${name}`);
       let expected = ref.marts[name];
       if (name === "mart_rfm") {
         // Buyers whose exact revenue sums tie may differ in the last bit

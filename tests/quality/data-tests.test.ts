@@ -68,6 +68,12 @@ beforeAll(async () => {
   results = await runDataTests(warehouse, { runId: "t1", sqlDir });
 });
 
+/**
+ * The CLV fit's warn-severity convergence tests: a BG/NBD fit on two buyers
+ * need not converge, and says so (SPEC §3), which is not a data error.
+ */
+const clvConvergence = (name: string) => /^mart_clv_model\.(bgnbd|gg)_converged$/.test(name);
+
 const byName = (name: string) => results.find((result) => result.name === name);
 
 describe("data tests", () => {
@@ -338,7 +344,9 @@ describe("the project's own tests", () => {
     const checked = await runDataTests(real, { runId: "p1" });
     expect(checked.length).toBeGreaterThan(200);
     expect(
-      checked.filter((r) => r.status !== "pass").map((r) => `${r.name}: ${r.message}`),
+      checked
+        .filter((r) => r.status !== "pass" && !clvConvergence(r.name))
+        .map((r) => `${r.name}: ${r.message}`),
     ).toEqual([]);
   });
 
@@ -410,7 +418,7 @@ describe("reusing results of unchanged tests", () => {
     const rerun = third.filter((r) => r.seconds > 0).map((r) => r.name);
     expect(rerun).toContain("mart_user_profile.buyers_match_staged_orders");
     expect(rerun).toContain("stg_orders.raw_rows_accounted");
-    expect(third.filter((r) => r.status !== "pass")).toEqual([]);
+    expect(third.filter((r) => r.status !== "pass" && !clvConvergence(r.name))).toEqual([]);
 
     // Raw rows written with no meta.loaded_files entry and no rebuild change the
     // source's fingerprint as the transform computes it: the raw test runs again

@@ -12,7 +12,9 @@ import { defaultGenerateOptions, generateExports } from "../../src/generate/gene
 import { silentLogger } from "../../src/log/logger.ts";
 import { type ChartCache, directoryChartCache } from "../../src/report/chart-cache.ts";
 import { formatValue, type ValueKind } from "../../src/report/format-value.ts";
+import { reportQuery } from "../../src/report/read-report-data.ts";
 import { buildRunReport } from "../../src/report/render-run-report.ts";
+import { compareSourceIds } from "../../src/report/report-charts.ts";
 import {
   chartCacheDir,
   latestReportKey,
@@ -26,6 +28,7 @@ import { startRun } from "../../src/run/start-run.ts";
 import { reportStep } from "../../src/run/steps/report-step.ts";
 import { analystDatabasePath } from "../../src/serve/analyst-database.ts";
 import { objectStoreSink } from "../../src/storage/key-sinks.ts";
+import { runTransforms } from "../../src/transform/run-transforms.ts";
 import { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { startTestS3 } from "../support/s3-server.ts";
 import { tempDir } from "../support/temp-dir.ts";
@@ -372,6 +375,90 @@ describe("run report: guards and failing rows", () => {
       const guards = report.html.slice(report.html.indexOf('<section id="guards">'));
       expect(guards).toContain("guard(s) breached; the run published nothing");
       expect(guards).toContain("orders went wrong");
+    } finally {
+      warehouse.close();
+    }
+  });
+});
+
+describe("run report, issue 15 charts and fixes", () => {
+  it("draws conversion, value at risk and cluster profiles, and return rates with intervals", async () => {
+    const report = await withWarehouse((w) =>
+      buildRunReport(w, runId, { baseCurrency: settings.baseCurrency }),
+    );
+    const drawn = new Map(report.charts.map((chart) => [chart.id, chart]));
+    for (const id of ["conversion", "value-at-risk", "clusters", "return-rates"])
+      expect(drawn.get(id)?.svg, `${id}: ${drawn.get(id)?.skipped}`).toContain("<svg");
+    // The value-at-risk table names the first buyer at risk, as mart_value_at_risk ranks them.
+    const [first] = await withWarehouse((w) =>
+      w.all<{ user_id: string }>("select user_id from main.mart_value_at_risk where risk_rank = 1"),
+    );
+    expect(drawn.get("value-at-risk")?.svg).toContain(`>${first?.user_id}<`);
+    // Error bars: one rule per value besides the bars.
+    expect(drawn.get("return-rates")?.svg).toMatch(/class="mark-rule role-mark/);
+  });
+
+  it("sorts source ids as numbers and names each source's own payback in the ROMI legend", async () => {
+    expect(["10", "(all)", "2", "(unknown)", "1", "b", "a"].sort(compareSourceIds)).toEqual([
+      "1",
+      "2",
+      "10",
+      "a",
+      "b",
+      "(unknown)",
+      "(all)",
+    ]);
+    const report = await withWarehouse((w) =>
+      buildRunReport(w, runId, { baseCurrency: settings.baseCurrency }),
+    );
+    const svg = report.charts.find((chart) => chart.id === "romi")?.svg ?? "";
+    const legend = [...svg.matchAll(/>([^<>]+ · (?:payback m\d+|no payback yet))</g)].map(
+      (match) => match[1] as string,
+    );
+    expect(legend.length).toBeGreaterThan(3);
+    expect(new Set(legend.map((label) => label.split(" · ")[1])).size).toBeGreaterThan(1);
+    const sources = legend.map((label) => label.split(" · ")[0] as string);
+    expect(sources).toEqual([...sources].sort(compareSourceIds));
+  });
+
+  it("draws an all-cohorts LTV curve that never falls", async () => {
+    const curve = await withWarehouse(async (w) =>
+      w.all<{ lifetime: number; ltv: number }>(await reportQuery("ltv"), ["month", 12]),
+    );
+    const all = curve.filter(
+      (row) => (row as { cohort_start?: string }).cohort_start === "all cohorts",
+    );
+    expect(all.length).toBeGreaterThan(3);
+    for (let i = 1; i < all.length; i++)
+      expect((all[i] as { ltv: number }).ltv).toBeGreaterThanOrEqual(
+        (all[i - 1] as { ltv: number }).ltv,
+      );
+  });
+
+  it("prices months without cost data at the assumed CPA and says so", async () => {
+    const copy = join(root, "assumed-cpa.duckdb");
+    copyFileSync(settings.warehouse, copy);
+    const warehouse = await Warehouse.open(copy);
+    try {
+      // Forget the costs of the last month and rebuild the CAC marts with assumedCac = 6000.
+      await warehouse.run(
+        "delete from raw.costs where cast(dt as date) >= (select date_trunc('month', max(cast(dt as date))) from raw.costs)",
+      );
+      const result = await runTransforms(
+        warehouse,
+        { ...settings, assumedCac: 6000 },
+        {
+          runId: "assumed-cpa",
+          select: "stg_costs_classified+",
+        },
+      );
+      expect(result.outcomes.filter((outcome) => outcome.error !== undefined)).toEqual([]);
+      const report = await buildRunReport(warehouse, runId, { baseCurrency: "RUB" });
+      const romi = report.charts.find((chart) => chart.id === "romi")?.svg ?? "";
+      const cac = report.charts.find((chart) => chart.id === "cac")?.svg ?? "";
+      expect(romi).toContain("assumed CPA");
+      expect(cac).toContain("assumed CPA");
+      expect(report.html).toContain("assumed CPA");
     } finally {
       warehouse.close();
     }

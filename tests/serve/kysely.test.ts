@@ -117,7 +117,7 @@ describe("openWarehouse", () => {
         .select((eb) => eb.fn.countAll<number>().as("n"))
         .executeTakeFirst(),
     );
-    expect(inside?.n).toBe(4);
+    expect(inside?.n).toBe(6);
     const tables = await db.introspection.getTables();
     expect(tables.map((table) => `${table.schema}.${table.name}`)).toEqual(
       expect.arrayContaining(["main.mart_rfm", "meta.runs", "meta.snapshot"]),

@@ -26,6 +26,7 @@ const expected: Record<string, [string, string][]> = {
     ["is_returning", "BOOLEAN"],
     ["is_frequent", "BOOLEAN"],
     ["days_since_last_order", "INTEGER"],
+    ["minutes_to_first_order", "DOUBLE"],
   ],
   mart_return_rates: [
     ["dimension", "VARCHAR"],
@@ -36,6 +37,8 @@ const expected: Record<string, [string, string][]> = {
     ["return_rate", "DOUBLE"],
     ["frequent_users", "BIGINT"],
     ["frequent_rate", "DOUBLE"],
+    ["return_rate_ci_low", "DOUBLE"],
+    ["return_rate_ci_high", "DOUBLE"],
   ],
   mart_activity: [
     ["grain", "VARCHAR"],
@@ -79,6 +82,7 @@ const expected: Record<string, [string, string][]> = {
     ["costs", "DOUBLE"],
     ["new_buyers", "BIGINT"],
     ["cac", "DOUBLE"],
+    ["cac_basis", "VARCHAR"],
   ],
   mart_romi: [
     ["cohort_start", "DATE"],
@@ -89,6 +93,7 @@ const expected: Record<string, [string, string][]> = {
     ["ltv", "DOUBLE"],
     ["romi", "DOUBLE"],
     ["payback_lifetime", "INTEGER"],
+    ["cac_basis", "VARCHAR"],
   ],
   mart_kpi_monthly: [
     ["month", "DATE"],
@@ -147,6 +152,80 @@ const expected: Record<string, [string, string][]> = {
     ["revenue_share", "DOUBLE"],
     ["returning_buyers", "BIGINT"],
   ],
+  mart_clv: [
+    ["user_id", "VARCHAR"],
+    ["frequency", "BIGINT"],
+    ["recency_days", "INTEGER"],
+    ["tenure_days", "INTEGER"],
+    ["monetary_value", "DOUBLE"],
+    ["p_alive", "DOUBLE"],
+    ["expected_purchases", "DOUBLE"],
+    ["expected_avg_revenue", "DOUBLE"],
+    ["predicted_clv", "DOUBLE"],
+    ["horizon_days", "INTEGER"],
+  ],
+  mart_clv_model: [
+    ["r", "DOUBLE"],
+    ["alpha", "DOUBLE"],
+    ["a", "DOUBLE"],
+    ["b", "DOUBLE"],
+    ["p", "DOUBLE"],
+    ["q", "DOUBLE"],
+    ["v", "DOUBLE"],
+    ["bgnbd_log_likelihood", "DOUBLE"],
+    ["gg_log_likelihood", "DOUBLE"],
+    ["bgnbd_customers", "BIGINT"],
+    ["gg_customers", "BIGINT"],
+    ["bgnbd_converged", "BOOLEAN"],
+    ["gg_converged", "BOOLEAN"],
+  ],
+  mart_conversion: [
+    ["grain", "VARCHAR"],
+    ["cohort_start", "DATE"],
+    ["source_id", "VARCHAR"],
+    ["visitors", "BIGINT"],
+    ["buyers", "BIGINT"],
+    ["conversion_rate", "DOUBLE"],
+    ["buyers_day_0", "BIGINT"],
+    ["buyers_day_7", "BIGINT"],
+    ["buyers_day_30", "BIGINT"],
+    ["conversion_day_0", "DOUBLE"],
+    ["conversion_day_7", "DOUBLE"],
+    ["conversion_day_30", "DOUBLE"],
+    ["median_minutes_to_first_order", "DOUBLE"],
+  ],
+  mart_value_at_risk: [
+    ["user_id", "VARCHAR"],
+    ["segment", "VARCHAR"],
+    ["r_score", "INTEGER"],
+    ["f_score", "INTEGER"],
+    ["m_score", "INTEGER"],
+    ["orders_count", "BIGINT"],
+    ["gross_profit_total", "DOUBLE"],
+    ["days_since_last_order", "INTEGER"],
+    ["p_alive", "DOUBLE"],
+    ["churn_risk", "DOUBLE"],
+    ["predicted_clv", "DOUBLE"],
+    ["value_at_risk", "DOUBLE"],
+    ["risk_rank", "INTEGER"],
+  ],
+  mart_clusters: [
+    ["user_id", "VARCHAR"],
+    ["cluster", "INTEGER"],
+    ["distance", "DOUBLE"],
+  ],
+  mart_cluster_summary: [
+    ["cluster", "INTEGER"],
+    ["k", "INTEGER"],
+    ["buyers", "BIGINT"],
+    ["share_of_buyers", "DOUBLE"],
+    ["mean_recency_days", "DOUBLE"],
+    ["mean_frequency", "DOUBLE"],
+    ["mean_monetary", "DOUBLE"],
+    ["revenue_share", "DOUBLE"],
+    ["silhouette", "DOUBLE"],
+    ["label", "VARCHAR"],
+  ],
 };
 
 let warehouse: Warehouse;
@@ -159,6 +238,7 @@ beforeAll(async () => {
 
 describe("mart tables", () => {
   it("are exactly the SPEC §3 marts (but CLV) and mart_headlines, as tables in main", async () => {
+  it("are exactly the SPEC §3 marts as tables in main", async () => {
     const rows = await warehouse.all<{ table_name: string; table_type: string }>(
       "select table_name, table_type from information_schema.tables where table_schema = 'main' and table_name like 'mart_%' order by table_name",
     );
@@ -175,6 +255,13 @@ describe("mart tables", () => {
       expect(rows.map((row) => [row.column_name, row.data_type])).toEqual(columns);
     });
   }
+
+  it("the cluster marts are empty without buyers", async () => {
+    expect(await warehouse.all("select count(*) as n from mart_cluster_summary")).toEqual([
+      { n: 0 },
+    ]);
+    expect(await warehouse.all("select count(*) as n from mart_clusters")).toEqual([{ n: 0 }]);
+  });
 
   it("mart_activity_summary has its one row even without data", async () => {
     expect(await warehouse.all("select count(*) as n from mart_activity_summary")).toEqual([

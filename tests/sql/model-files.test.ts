@@ -26,7 +26,11 @@ function codeOf(sql: string): string {
 describe("the SQL project", () => {
   it("names models by layer: stg_ in staging, int_ in intermediate, mart_ in main", () => {
     for (const model of project.models.values()) {
-      const prefix = { staging: "stg_", intermediate: "int_", marts: "mart_" }[model.layer];
+      // Code models have no folder: their schema tells the layer.
+      const layer = model.type === "code" ? model.schema : model.layer;
+      const prefix = { staging: "stg_", intermediate: "int_", marts: "mart_", main: "mart_" }[
+        layer
+      ];
       expect(model.name.startsWith(prefix as string), model.name).toBe(true);
     }
   });

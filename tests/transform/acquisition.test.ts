@@ -70,7 +70,14 @@ beforeAll(async () => {
 
 describe("mart_cac", () => {
   it("has a row per source with costs or new buyers, plus (unknown) and (all)", async () => {
-    const rows = await query(warehouse, "select * from mart_cac order by month, source_id");
+    // Without the assumedCac setting every month is priced by its staged costs.
+    expect(await query(warehouse, "select distinct cac_basis from mart_cac")).toEqual([
+      { cac_basis: "costs" },
+    ]);
+    const rows = await query(
+      warehouse,
+      "select month, source_id, costs, new_buyers, cac from mart_cac order by month, source_id",
+    );
     expect(rows).toEqual([
       // January: all costs 100 + 50, all new buyers b1 b2 b3 b4
       { month: "2021-01-01", source_id: "(all)", costs: 150, new_buyers: 4, cac: 37.5 },

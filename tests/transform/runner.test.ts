@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
+import { codeModels as projectCodeModels } from "../../src/transform/code-models/index.ts";
 import type { CodeModelDefinition } from "../../src/transform/model.ts";
 import { loadProject } from "../../src/transform/project.ts";
 import { runTransforms, type TransformResult } from "../../src/transform/run-transforms.ts";
@@ -33,7 +34,8 @@ async function run(
     sqlDir,
     ...(options.select === undefined ? {} : { select: options.select }),
     ...(options.fullRefresh === undefined ? {} : { fullRefresh: options.fullRefresh }),
-    ...(options.codeModels === undefined ? {} : { codeModels: options.codeModels }),
+    // The copied sql/ reads the project's code models (CLV, k-means): they come along.
+    codeModels: [...projectCodeModels, ...(options.codeModels ?? [])],
   });
 }
 
@@ -56,6 +58,8 @@ function edit(relativePath: string, change: (sql: string) => string): void {
 
 const allModels = [
   "int_buyers",
+  "int_cluster_centres",
+  "int_cluster_features",
   "int_clv_buyers",
   "int_clv_spend",
   "int_clv_triples",
@@ -71,6 +75,11 @@ const allModels = [
   "mart_cac",
   "mart_category_monthly",
   "mart_headlines",
+  "mart_cluster_summary",
+  "mart_clusters",
+  "mart_clv",
+  "mart_clv_model",
+  "mart_conversion",
   "mart_kpi_monthly",
   "mart_ltv",
   "mart_retention",
@@ -79,6 +88,7 @@ const allModels = [
   "mart_romi",
   "mart_user_profile",
   "stg_orders_from_lines",
+  "mart_value_at_risk",
   ...["costs", "events", "fx_rates", "order_lines", "orders", "visits"].flatMap((source) => [
     `stg_${source}`,
     `stg_${source}_classified`,
@@ -88,6 +98,8 @@ const allModels = [
 
 // Everything downstream of int_buyers, worked out from the SQL by hand.
 const belowBuyers = [
+  "int_cluster_centres",
+  "int_cluster_features",
   "int_cohort_activity",
   "int_cohort_lifetimes",
   "int_cohort_members",
@@ -95,6 +107,9 @@ const belowBuyers = [
   "mart_cac",
   "mart_category_monthly",
   "mart_headlines",
+  "mart_cluster_summary",
+  "mart_clusters",
+  "mart_conversion",
   "mart_kpi_monthly",
   "mart_ltv",
   "mart_retention",
@@ -102,6 +117,7 @@ const belowBuyers = [
   "mart_rfm",
   "mart_romi",
   "mart_user_profile",
+  "mart_value_at_risk",
 ];
 
 beforeAll(async () => {
@@ -222,8 +238,13 @@ describe("incremental builds", () => {
 
   it("rebuilds the models that read a changed setting", async () => {
     await run({ margin: 0.5 });
-    // only mart_ltv and mart_romi read getvariable('margin'); only mart_headlines reads them
-    expect(await builtIn("r9")).toEqual(["mart_headlines", "mart_ltv", "mart_romi"]);
+    // mart_ltv, mart_romi, mart_clv and mart_value_at_risk read the margin; only the last reads one of them
+    expect(await builtIn("r9")).toEqual([
+      "mart_clv",
+      "mart_ltv",
+      "mart_romi",
+      "mart_value_at_risk",
+    ]);
     const [ltv] = await warehouse.all(
       "select gross_profit from mart_ltv where grain = 'month' and cohort_start = '2021-01-01' and lifetime = 0",
     );
@@ -377,7 +398,14 @@ describe("selection", () => {
   it("still skips up-to-date models of a selection without fullRefresh", async () => {
     const result = await run({ select: "mart_rfm+", margin: 0.5 });
     expect(result.built).toEqual([]);
-    expect(result.upToDate).toEqual(["mart_rfm"]);
+    expect([...result.upToDate].sort()).toEqual([
+      "int_cluster_centres",
+      "int_cluster_features",
+      "mart_cluster_summary",
+      "mart_clusters",
+      "mart_rfm",
+      "mart_value_at_risk",
+    ]);
   });
 
   it("rejects an unknown model", async () => {

@@ -147,6 +147,7 @@ describe("mart_user_profile", () => {
         is_returning: true,
         is_frequent: false,
         days_since_last_order: 16, // 03-20 − 03-04
+        minutes_to_first_order: 9 * 1440 + 60, // 02-20 09:00 → 03-01 10:00
       },
       {
         user_id: "B",
@@ -168,6 +169,7 @@ describe("mart_user_profile", () => {
         is_returning: false,
         is_frequent: false,
         days_since_last_order: 10,
+        minutes_to_first_order: 1440 + 7.5 * 60, // 03-09 08:00 → 03-10 15:30
       },
       {
         user_id: "C",
@@ -189,6 +191,7 @@ describe("mart_user_profile", () => {
         is_returning: true,
         is_frequent: true,
         days_since_last_order: 8,
+        minutes_to_first_order: null, // no visit
       },
       {
         user_id: "D",
@@ -210,6 +213,7 @@ describe("mart_user_profile", () => {
         is_returning: false,
         is_frequent: false,
         days_since_last_order: 5,
+        minutes_to_first_order: 1440 + 60,
       },
     ]);
   });

@@ -20,7 +20,8 @@ final as (
         cac.source_id,
         cac.costs,
         cac.new_buyers,
-        cac.cac
+        cac.cac,
+        cac.cac_basis
     from cac
     where cac.source_id = '(all)'
         or cac.source_id in (select source_id from top_sources)

@@ -1,5 +1,8 @@
--- LTV curves of the most recent cohorts ($2 of them) of grain $1, plus the
--- size-weighted curve over every cohort that reached each lifetime.
+-- LTV curves of the most recent cohorts ($2 of them) of grain $1, plus an
+-- "all cohorts" curve that cannot fall: lifetime by lifetime it adds the
+-- gross profit per buyer of the cohorts that reached that lifetime (a
+-- plain size-weighted mean would drop where only a few older cohorts are
+-- left, which reads as buyers giving money back).
 with
 
 ltv as (
@@ -24,14 +27,23 @@ cohorts as (
     inner join recent_cohorts on recent_cohorts.cohort_start = ltv.cohort_start
 ),
 
+increments as (
+    select
+        lifetime,
+        sum(cohort_size) as cohort_size,
+        coalesce(fsum(gross_profit) / nullif(sum(cohort_size), 0), 0) as increment
+    from ltv
+    group by lifetime
+),
+
 weighted as (
     select
         'all cohorts' as cohort_start,
         lifetime,
-        sum(cohort_size) as cohort_size,
-        fsum(cum_gross_profit) / nullif(sum(cohort_size), 0) as ltv
-    from ltv
-    group by lifetime
+        cohort_size,
+        sum(increment) over (order by lifetime rows between unbounded preceding and current row)
+            as ltv
+    from increments
 ),
 
 final as (

@@ -16,6 +16,8 @@ ranked as (
         end as value,
         users,
         return_rate,
+        return_rate_ci_low,
+        return_rate_ci_high,
         row_number() over (partition by dimension order by users desc, value) as rank
     from rates
 )
@@ -24,7 +26,9 @@ select
     dimension,
     value,
     users,
-    return_rate
+    return_rate,
+    return_rate_ci_low,
+    return_rate_ci_high
 from ranked
 where rank <= $1
 order by dimension, users desc, value

@@ -24,7 +24,9 @@ curves as (
         source_id,
         lifetime,
         count(*) as cohorts,
-        fsum(ltv * new_buyers) / fsum(cac * new_buyers) as romi
+        fsum(ltv * new_buyers) / fsum(cac * new_buyers) as romi,
+        count(*) filter (where cac_basis = 'assumed') as assumed_cohorts,
+        max(cac) filter (where cac_basis = 'assumed') as assumed_cpa
     from romi
     where source_id = '(all)'
         or source_id in (select source_id from top_sources)
@@ -46,6 +48,8 @@ final as (
         curves.lifetime,
         curves.cohorts as cohorts_at_lifetime,
         curves.romi,
+        curves.assumed_cohorts,
+        curves.assumed_cpa,
         min(curves.lifetime) filter (where curves.romi >= 1)
             over (partition by curves.source_id) as payback_lifetime,
         paid_back.cohorts,

@@ -49,6 +49,14 @@ export type MartRomi = RowOf<typeof martColumns.mart_romi>;
 export type MartKpiMonthly = RowOf<typeof martColumns.mart_kpi_monthly>;
 /** `mart_rfm`: recency, frequency, monetary scores and segment per buyer. */
 export type MartRfm = RowOf<typeof martColumns.mart_rfm>;
+/** `mart_conversion`: visitor cohorts by source and how many of them bought, and how fast. */
+export type MartConversion = RowOf<typeof martColumns.mart_conversion>;
+/** `mart_value_at_risk`: valuable buyers who are probably gone, ranked by value at risk. */
+export type MartValueAtRisk = RowOf<typeof martColumns.mart_value_at_risk>;
+/** `mart_clusters`: each buyer's k-means cluster and distance to its centre. */
+export type MartClusters = RowOf<typeof martColumns.mart_clusters>;
+/** `mart_cluster_summary`: one row per k-means cluster with its profile. */
+export type MartClusterSummary = RowOf<typeof martColumns.mart_cluster_summary>;
 /** `mart_clv`: predicted customer lifetime value per buyer. */
 export type MartClv = RowOf<typeof martColumns.mart_clv>;
 /** `mart_clv_model`: the current BG/NBD and Gamma-Gamma fit, one row. */

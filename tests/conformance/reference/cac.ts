@@ -11,6 +11,8 @@ interface CacCell {
   readonly sourceId: string;
   readonly costs: number;
   readonly buyers: readonly Buyer[];
+  /** SPEC §3: `assumed` when assumedCac is set and the month has no staged cost rows. */
+  readonly basis: "costs" | "assumed";
 }
 
 /** The mart_cac rows before formatting, month by month, `(all)` and `(unknown)` included. */
@@ -38,7 +40,10 @@ function cacCells(model: Model): CacCell[] {
     const monthBuyers = newBuyers.get(month) ?? new Map<string, Buyer[]>();
     const sources = new Set([...monthCosts.keys(), ...monthBuyers.keys()]);
     sources.delete(unknown);
+    const assumedCac = model.settings.assumedCac ?? null;
+    const basis = assumedCac !== null && !costs.has(month) ? "assumed" : "costs";
     cells.push({
+      basis,
       month,
       sourceId: all,
       costs: [...monthCosts.values()].reduce((a, b) => a + b, 0),
@@ -46,9 +51,10 @@ function cacCells(model: Model): CacCell[] {
     });
     const unknownBuyers = monthBuyers.get(unknown) ?? [];
     if (unknownBuyers.length > 0)
-      cells.push({ month, sourceId: unknown, costs: 0, buyers: unknownBuyers });
+      cells.push({ basis, month, sourceId: unknown, costs: 0, buyers: unknownBuyers });
     for (const sourceId of [...sources].sort(compareText)) {
       cells.push({
+        basis,
         month,
         sourceId,
         costs: monthCosts.get(sourceId) ?? 0,
@@ -59,7 +65,8 @@ function cacCells(model: Model): CacCell[] {
   return cells;
 }
 
-function cacOf(cell: CacCell): number | null {
+function cacOf(model: Model, cell: CacCell): number | null {
+  if (cell.basis === "assumed") return model.settings.assumedCac ?? null;
   return cell.buyers.length === 0 ? null : cell.costs / cell.buyers.length;
 }
 
@@ -69,7 +76,8 @@ export function cac(model: Model): MartRow[] {
     source_id: cell.sourceId,
     costs: cell.costs,
     new_buyers: cell.buyers.length,
-    cac: cacOf(cell),
+    cac: cacOf(model, cell),
+    cac_basis: cell.basis,
   }));
 }
 
@@ -79,7 +87,7 @@ export function romi(model: Model): MartRow[] {
   for (const cell of cacCells(model)) {
     if (cell.buyers.length === 0) continue;
     const start = monthStartOfIndex(cell.month);
-    const cellCac = cacOf(cell);
+    const cellCac = cacOf(model, cell);
     const byLifetime = new Map<number, number>();
     for (const buyer of cell.buyers) {
       for (const order of buyer.orders) {
@@ -101,6 +109,7 @@ export function romi(model: Model): MartRow[] {
         ltv: cellLtv,
         romi: cellCac === null || cellCac === 0 ? null : cellLtv / cellCac,
         payback_lifetime: null,
+        cac_basis: cell.basis,
       });
     }
     const payback = cellRows.find((row) => row.romi !== null && (row.romi as number) >= 1);

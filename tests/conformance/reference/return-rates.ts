@@ -16,6 +16,23 @@ function eventOf(model: Model, buyer: Buyer) {
   return buyer.first.eventId === null ? undefined : model.events.get(buyer.first.eventId);
 }
 
+/** z of a two-sided 95 % interval (SPEC §3). */
+const z = 1.959963984540054;
+
+/** The 95 % Wilson score interval of a rate p over n trials, clamped to [0, 1]. */
+export function wilson(
+  p: number,
+  n: number,
+): { return_rate_ci_low: number; return_rate_ci_high: number } {
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const halfWidth = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  const clamp = (value: number) => Math.min(1, Math.max(0, value));
+  return {
+    return_rate_ci_low: clamp(centre - halfWidth),
+    return_rate_ci_high: clamp(centre + halfWidth),
+  };
+}
+
 export function returnRates(model: Model): MartRow[] {
   const all = model.buyers.size;
   const rows: MartRow[] = [];
@@ -40,6 +57,7 @@ export function returnRates(model: Model): MartRow[] {
         return_rate: group.returning / group.users,
         frequent_users: group.frequent,
         frequent_rate: group.frequent / group.users,
+        ...wilson(group.returning / group.users, group.users),
       });
     }
   }

@@ -23,6 +23,15 @@ export function scores(values: readonly number[]): number[] {
   });
 }
 
+/** SQL `round(x, digits)` on a DOUBLE: halves away from zero, as C's `round(x · 10^d) / 10^d`. */
+export function roundHalfAway(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  const scaled = value * scale;
+  const rounded = Math.sign(scaled) * Math.round(Math.abs(scaled));
+  // Math.round takes halves up; for |x| that is away from zero, as C's round().
+  return rounded / scale;
+}
+
 export function segmentOf(r: number, f: number): string {
   if (r <= 2) return f <= 2 ? "hibernating" : f <= 4 ? "at_risk" : "cant_lose";
   if (r === 3) return f <= 2 ? "about_to_sleep" : f === 3 ? "need_attention" : "loyal";
@@ -40,7 +49,10 @@ export function rfm(model: Model, monetaryOverride?: ReadonlyMap<string, number>
   const recency = buyers.map((buyer) => daysSinceLastOrder(model, buyer));
   const frequency = buyers.map((buyer) => buyer.orders.length);
   const monetary = buyers.map((buyer) => buyer.revenueTotal);
-  const ranked = buyers.map((buyer) => monetaryOverride?.get(buyer.userId) ?? buyer.revenueTotal);
+  // SPEC §3: monetary ranks on round(monetary, 6), so equal amounts summed in another order tie.
+  const ranked = buyers.map((buyer) =>
+    roundHalfAway(monetaryOverride?.get(buyer.userId) ?? buyer.revenueTotal, 6),
+  );
   // Recency descending: rank on the negated value ascending.
   const r = scores(recency.map((days) => -days));
   const f = scores(frequency);

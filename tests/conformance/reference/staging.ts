@@ -15,6 +15,14 @@ export type RawData = Readonly<Record<SourceName, readonly RawRow[]>>;
 export interface ReferenceSettings {
   readonly baseCurrency: string;
   readonly margin: number;
+  /** Fixed CAC for months without cost rows (SPEC §3 mart_cac); unset when absent or null. */
+  readonly assumedCac?: number | null;
+  /** mart_value_at_risk threshold on P(alive); default 0.5. */
+  readonly riskPAlive?: number;
+  /** CLV horizon in days; default 90. */
+  readonly clvHorizonDays?: number;
+  /** Largest k of mart_clusters; default 6. */
+  readonly maxClusters?: number;
 }
 
 export interface Visit {

@@ -14,6 +14,12 @@ export function daysSinceLastOrder(model: Model, buyer: Buyer): number {
   return (model.asOfDay as number) - dayOf(buyer.lastOrderAt);
 }
 
+/** (first_order_at − first_visit_at) in fractional minutes; null without a visit (SPEC §3). */
+export function minutesToFirstOrder(buyer: Buyer): number | null {
+  if (buyer.firstVisit === null) return null;
+  return (buyer.first.createdAt - buyer.firstVisit.start) / 60_000_000;
+}
+
 export function userProfile(model: Model): MartRow[] {
   return [...model.buyers.values()].map((buyer) => {
     const count = buyer.orders.length;
@@ -43,6 +49,7 @@ export function userProfile(model: Model): MartRow[] {
       is_returning: count >= 2,
       is_frequent: count >= 5,
       days_since_last_order: daysSinceLastOrder(model, buyer),
+      minutes_to_first_order: minutesToFirstOrder(buyer),
     };
   });
 }

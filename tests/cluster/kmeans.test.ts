@@ -1,0 +1,136 @@
+// k-means quality and determinism (SPEC §3 mart_clusters): the fit must be
+// at least as good as scikit-learn's KMeans(n_init=10), i.e. inertia within
+// 1 % of the best a many-restart search finds, and the same input must give
+// the same clusters.
+import { describe, expect, it } from "vitest";
+import { fitClusters } from "../../src/cluster/fit-clusters.ts";
+import { kMeans, type WeightedPoints } from "../../src/cluster/kmeans.ts";
+import { silhouettes } from "../../src/cluster/silhouette.ts";
+import { Random } from "../../src/generate/random.ts";
+import { referenceKMeans, silhouetteValues } from "../conformance/reference/clusters.ts";
+
+/** Log-normal-ish RFM-like blobs in 3 dimensions, one point per buyer. */
+function blobs(n: number, seed: number, spread = 0.8): number[][] {
+  const random = new Random(seed);
+  const centres = [
+    [0, 0, 0],
+    [2, 1, 0.5],
+    [-1, 2, 2],
+    [1.5, -1.5, 1],
+    [-2, -1, -1.5],
+  ];
+  return Array.from({ length: n }, () => {
+    const centre = random.pick(centres);
+    return centre.map((value) => value + random.normal(0, spread));
+  });
+}
+
+function asPoints(rows: readonly number[][]): WeightedPoints {
+  return {
+    dimensions: 3,
+    coordinates: Float64Array.from(rows.flat()),
+    weights: new Float64Array(rows.length).fill(1),
+  };
+}
+
+describe("kMeans", () => {
+  it.each([2, 3, 4, 5, 6])(
+    "k = %i: inertia within 1 percent of a 200-restart reference",
+    (k) => {
+      for (const seed of [1, 2, 3]) {
+        const rows = blobs(600, seed);
+        const fit = kMeans(asPoints(rows), k, { restarts: 10 });
+        const reference = referenceKMeans(rows, k, 200, seed);
+        expect(fit.converged).toBe(true);
+        expect(fit.inertia).toBeLessThanOrEqual(reference.inertia * 1.01);
+      }
+    },
+    60_000,
+  );
+
+  it("treats a weighted point like that many copies of it", () => {
+    const rows = blobs(300, 9);
+    const doubled = kMeans(asPoints([...rows, ...rows]), 3, { restarts: 10 });
+    const weighted = kMeans(
+      { ...asPoints(rows), weights: new Float64Array(rows.length).fill(2) },
+      3,
+      { restarts: 10 },
+    );
+    expect(weighted.inertia).toBeCloseTo(doubled.inertia, 6);
+  });
+
+  it("is deterministic", () => {
+    const points = asPoints(blobs(500, 4));
+    const a = kMeans(points, 4);
+    const b = kMeans(points, 4);
+    expect([...a.labels]).toEqual([...b.labels]);
+    expect([...a.centres]).toEqual([...b.centres]);
+  });
+});
+
+describe("silhouettes", () => {
+  it("match a direct O(n²) computation, 0 for a member alone in its cluster", () => {
+    const rows = blobs(200, 5);
+    const labels = rows.map((_, i) => (i === 0 ? 3 : i % 3));
+    const [values] = silhouettes({ dimensions: 3, coordinates: Float64Array.from(rows.flat()) }, [
+      { k: 4, labels: Int32Array.from(labels) },
+    ]);
+    const expected = silhouetteValues(rows, labels);
+    expect(values?.[0]).toBe(0);
+    for (let i = 0; i < rows.length; i++)
+      expect(values?.[i]).toBeCloseTo(expected[i] as number, 12);
+  });
+});
+
+describe("fitClusters", () => {
+  it("chooses the k of the planted blobs and numbers clusters by mean monetary", () => {
+    const rows = blobs(2000, 11, 0.3);
+    const points = asPoints(rows);
+    const monetary = Float64Array.from(rows.map((row) => Math.exp(row[2] as number)));
+    const fit = fitClusters({ points, monetary, sample: points.coordinates, maxClusters: 6 });
+    expect(fit?.k).toBe(5);
+    const means = Array.from({ length: fit?.k ?? 0 }, (_, c) => {
+      const members = rows.flatMap((_, i) => (fit?.labels[i] === c ? [monetary[i] as number] : []));
+      return members.reduce((a, b) => a + b, 0) / members.length;
+    });
+    expect(means).toEqual([...means].sort((a, b) => a - b));
+    const best = Math.max(...(fit?.candidates ?? []).map((c) => c.silhouette));
+    expect(fit?.silhouette).toBeCloseTo(best, 12);
+  });
+
+  it("refines subsample starts on all points and stays within 1 % of the full search", () => {
+    const rows = blobs(6000, 12);
+    const points = asPoints(rows);
+    const monetary = Float64Array.from(rows.map((row) => row[2] as number));
+    const fit = fitClusters(
+      { points, monetary, sample: points.coordinates.slice(0, 3000), maxClusters: 4 },
+      { restartSampleSize: 1000 },
+    );
+    for (const candidate of fit?.candidates ?? []) {
+      const full = kMeans(points, candidate.k, { restarts: 30 });
+      expect(candidate.inertia).toBeLessThanOrEqual(full.inertia * 1.01);
+    }
+  });
+
+  it("returns null when every point is the same", () => {
+    const points = asPoints([
+      [1, 1, 1],
+      [1, 1, 1],
+      [1, 1, 1],
+    ]);
+    points.weights.set([1]);
+    const single = {
+      dimensions: 3,
+      coordinates: Float64Array.of(1, 1, 1),
+      weights: Float64Array.of(3),
+    };
+    expect(
+      fitClusters({
+        points: single,
+        monetary: Float64Array.of(5),
+        sample: points.coordinates,
+        maxClusters: 6,
+      }),
+    ).toBeNull();
+  });
+});
