@@ -1,5 +1,5 @@
 import { type Logger, silentLogger } from "../log/logger.ts";
-import { fingerprint, sourceFingerprints } from "../transform/fingerprint.ts";
+import { sourceFingerprints } from "../transform/fingerprint.ts";
 import type { CodeModelDefinition } from "../transform/model.ts";
 import { loadProject, type Project, sourceSchema } from "../transform/project.ts";
 import {
@@ -7,6 +7,7 @@ import {
   tableReferences,
   tokenizeSql,
 } from "../transform/sql-tokens.ts";
+import { fingerprint } from "../transform/stable-hash.ts";
 import type { DataTestKind, Severity } from "../transform/test-declarations.ts";
 import { QualityError, toError } from "../util/errors.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";

@@ -34,7 +34,7 @@ export async function setSettingVariables(
             ? String(value)
             : typeof value === "object"
               ? `${quoteLiteral(JSON.stringify(value))}::json`
-            : quoteLiteral(String(value));
+              : quoteLiteral(String(value));
     await session.run(`set variable ${variableNameFor(name)} = ${literal}`);
   }
 }

@@ -2,7 +2,6 @@
 // marts and staging tables and compares them with the reference
 // implementation, value by value.
 import { settingsSchema } from "../../src/config/settings.ts";
-import { ensureRawTables } from "../../src/ingest/raw-tables.ts";
 import { codeModels } from "../../src/transform/code-models/index.ts";
 import { runTransforms } from "../../src/transform/run-transforms.ts";
 import { type Params, quoteIdentifier, type Warehouse } from "../../src/warehouse/warehouse.ts";

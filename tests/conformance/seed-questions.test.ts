@@ -4,7 +4,8 @@
 // Wilson intervals, a fixed assumed CAC, value at risk and k-means segments.
 import { describe, expect, it } from "vitest";
 import { generateExports } from "../../src/generate/generate-exports.ts";
-import { buildMarts, checkConformance, freshWarehouse, loadRaw, readRelation } from "./harness.ts";
+import { fixtureWarehouse } from "../support/warehouse.ts";
+import { buildMarts, checkConformance, loadRaw, readRelation } from "./harness.ts";
 import { order, RawBuilder, session } from "./raw-builder.ts";
 import { type RawObject, rawFromCsvObjects } from "./raw-files.ts";
 import type { MartRow } from "./reference/columns.ts";
@@ -193,7 +194,7 @@ describe("value at risk and clusters on generated data", () => {
   it("are the same clusters when built twice from the same inputs (SPEC §5)", async () => {
     const raw = rawFromCsvObjects(await generated(600, 90, 4));
     const build = async () => {
-      const warehouse = await freshWarehouse();
+      const warehouse = await fixtureWarehouse({ threads: 2 });
       try {
         await loadRaw(warehouse, raw);
         await buildMarts(warehouse, { baseCurrency: "RUB", margin: 1 });

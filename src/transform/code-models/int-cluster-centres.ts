@@ -1,6 +1,6 @@
 import { type ClusterFit, fitClusters } from "../../cluster/fit-clusters.ts";
-import { parseTestDeclarations } from "../test-declarations.ts";
 import type { CodeModelDefinition } from "../model.ts";
+import { parseTestDeclarations } from "../test-declarations.ts";
 import { numberListParameter, readNumberColumns } from "./read-number-columns.ts";
 
 /**
@@ -43,23 +43,46 @@ export const intClusterCentres: CodeModelDefinition = {
       "The k-means fit of the buyers' standardised log RFM features (SPEC §3 mart_clusters): k chosen in 2..maxClusters by the largest mean silhouette on the sampled buyers, clusters numbered by ascending mean monetary; one row per cluster with its centre. No rows with fewer than 3 buyers.",
     grain: "one row per cluster",
     columns: [
-      { name: "cluster", description: "1..k by ascending mean monetary of the members" },
-      { name: "k", description: "number of clusters chosen" },
-      { name: "centre_recency", description: "centre's standardised ln(1 + recency_days)" },
-      { name: "centre_frequency", description: "centre's standardised ln(1 + frequency)" },
-      { name: "centre_monetary", description: "centre's standardised ln(1 + monetary)" },
-      { name: "sampled_members", description: "sampled buyers in the cluster" },
+      {
+        name: "cluster",
+        type: "INTEGER",
+        description: "1..k by ascending mean monetary of the members",
+      },
+      { name: "k", type: "INTEGER", description: "number of clusters chosen" },
+      {
+        name: "centre_recency",
+        type: "DOUBLE",
+        description: "centre's standardised ln(1 + recency_days)",
+      },
+      {
+        name: "centre_frequency",
+        type: "DOUBLE",
+        description: "centre's standardised ln(1 + frequency)",
+      },
+      {
+        name: "centre_monetary",
+        type: "DOUBLE",
+        description: "centre's standardised ln(1 + monetary)",
+      },
+      { name: "sampled_members", type: "BIGINT", description: "sampled buyers in the cluster" },
       {
         name: "silhouette",
+        type: "DOUBLE",
         description: "mean silhouette of the cluster's sampled members; null when none was sampled",
       },
-      { name: "mean_silhouette", description: "mean silhouette over the whole sample" },
+      {
+        name: "mean_silhouette",
+        type: "DOUBLE",
+        description: "mean silhouette over the whole sample",
+      },
       {
         name: "inertia",
+        type: "DOUBLE",
         description: "sum of squared distances of every buyer to its nearest centre",
       },
       {
         name: "candidates",
+        type: "VARCHAR",
         description:
           "JSON list of every k tried with its mean silhouette and its inertia over the points fitted (all distinct feature vectors up to 250,000, an even sample of them beyond)",
       },

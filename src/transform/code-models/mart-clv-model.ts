@@ -30,41 +30,61 @@ export const martClvModel: CodeModelDefinition = {
       "The current BG/NBD and Gamma-Gamma fit (SPEC §3 mart_clv_model), maximum likelihood over log-parameters, time in days; earlier fits are in meta.clv_fits.",
     grain: "one row",
     columns: [
-      { name: "r", description: "BG/NBD: shape of the Gamma purchase-rate distribution" },
+      {
+        name: "r",
+        type: "DOUBLE",
+        description: "BG/NBD: shape of the Gamma purchase-rate distribution",
+      },
       {
         name: "alpha",
+        type: "DOUBLE",
         description: "BG/NBD: rate (scale in days) of the purchase-rate distribution",
       },
-      { name: "a", description: "BG/NBD: Beta dropout parameter a" },
-      { name: "b", description: "BG/NBD: Beta dropout parameter b" },
+      { name: "a", type: "DOUBLE", description: "BG/NBD: Beta dropout parameter a" },
+      { name: "b", type: "DOUBLE", description: "BG/NBD: Beta dropout parameter b" },
       {
         name: "p",
+        type: "DOUBLE",
         description: "Gamma-Gamma: shape of spend per purchase; null without repeat buyers",
       },
       {
         name: "q",
+        type: "DOUBLE",
         description: "Gamma-Gamma: shape of the scale distribution; null without repeat buyers",
       },
       {
         name: "v",
+        type: "DOUBLE",
         description: "Gamma-Gamma: rate of the scale distribution; null without repeat buyers",
       },
-      { name: "bgnbd_log_likelihood", description: "BG/NBD log-likelihood summed over buyers" },
+      {
+        name: "bgnbd_log_likelihood",
+        type: "DOUBLE",
+        description: "BG/NBD log-likelihood summed over buyers",
+      },
       {
         name: "gg_log_likelihood",
+        type: "DOUBLE",
         description: "Gamma-Gamma log-likelihood summed over its buyers",
       },
-      { name: "bgnbd_customers", description: "buyers BG/NBD was fitted on (all buyers)" },
+      {
+        name: "bgnbd_customers",
+        type: "BIGINT",
+        description: "buyers BG/NBD was fitted on (all buyers)",
+      },
       {
         name: "gg_customers",
+        type: "BIGINT",
         description: "buyers Gamma-Gamma was fitted on (frequency > 0, monetary_value > 0)",
       },
       {
         name: "bgnbd_converged",
+        type: "BOOLEAN",
         description: "the BG/NBD fit met the stopping rule at a local maximum",
       },
       {
         name: "gg_converged",
+        type: "BOOLEAN",
         description: "the Gamma-Gamma fit met the stopping rule at a local maximum",
       },
     ],

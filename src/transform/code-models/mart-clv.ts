@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { conditionalPurchaseFactor } from "../../clv/bgnbd-score.ts";
 import type { BgNbdParams } from "../../clv/types.ts";
 import { ModelError } from "../../util/errors.ts";
-import { fingerprint } from "../fingerprint.ts";
 import type { CodeModelDefinition } from "../model.ts";
 import { normaliseSql } from "../sql-tokens.ts";
+import { fingerprint } from "../stable-hash.ts";
 import { parseTestDeclarations } from "../test-declarations.ts";
 import { numberListParameter, readNumberColumns } from "./read-number-columns.ts";
 
@@ -40,26 +40,49 @@ export const martClv: CodeModelDefinition = {
       "Predicted customer lifetime value per buyer (SPEC §3 mart_clv): BG/NBD for purchases and Gamma-Gamma for spend, scored with the current fit of mart_clv_model; time in days.",
     grain: "one row per buyer",
     columns: [
-      { name: "user_id", description: "buyer" },
-      { name: "frequency", description: "repeat purchase dates (purchase dates − 1)" },
-      { name: "recency_days", description: "last purchase date − first purchase date" },
-      { name: "tenure_days", description: "as_of_date − first purchase date" },
+      { name: "user_id", type: "VARCHAR", description: "buyer" },
+      {
+        name: "frequency",
+        type: "BIGINT",
+        description: "repeat purchase dates (purchase dates − 1)",
+      },
+      {
+        name: "recency_days",
+        type: "INTEGER",
+        description: "last purchase date − first purchase date",
+      },
+      { name: "tenure_days", type: "INTEGER", description: "as_of_date − first purchase date" },
       {
         name: "monetary_value",
+        type: "DOUBLE",
         description: "mean revenue of the repeat purchase dates; 0 when frequency = 0",
       },
-      { name: "p_alive", description: "probability that the buyer has not dropped out" },
-      { name: "expected_purchases", description: "expected purchases in the next horizon_days" },
+      {
+        name: "p_alive",
+        type: "DOUBLE",
+        description: "probability that the buyer has not dropped out",
+      },
+      {
+        name: "expected_purchases",
+        type: "DOUBLE",
+        description: "expected purchases in the next horizon_days",
+      },
       {
         name: "expected_avg_revenue",
+        type: "DOUBLE",
         description:
           "Gamma-Gamma conditional mean revenue per purchase; null where undefined (no repeat purchase and q ≤ 1)",
       },
       {
         name: "predicted_clv",
+        type: "DOUBLE",
         description: "expected_purchases × expected_avg_revenue × margin",
       },
-      { name: "horizon_days", description: "the clvHorizonDays setting the scores are for" },
+      {
+        name: "horizon_days",
+        type: "INTEGER",
+        description: "the clvHorizonDays setting the scores are for",
+      },
     ],
     tests: [
       ...parseTestDeclarations(["unique", "not_null"], "user_id"),
