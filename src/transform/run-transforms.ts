@@ -4,15 +4,11 @@ import { type Logger, silentLogger } from "../log/logger.ts";
 import { declaredSources } from "../sources/resolve-sources.ts";
 import { ModelError, toError } from "../util/errors.ts";
 import { quoteIdentifier, type SqlSession, type Warehouse } from "../warehouse/warehouse.ts";
-import {
-  computeVersions,
-  fingerprint,
-  type ModelVersion,
-  sourceFingerprints,
-} from "./fingerprint.ts";
+import { computeVersions, type ModelVersion, sourceFingerprints } from "./fingerprint.ts";
 import type { CodeModelDefinition, Model } from "./model.ts";
 import { loadProject, type Project } from "./project.ts";
 import { setSettingVariables } from "./settings-variables.ts";
+import { fingerprint } from "./stable-hash.ts";
 
 /** What happened to a model in a run. */
 export type ModelStatus = "built" | "failed" | "skipped" | "up_to_date";
