@@ -12,8 +12,15 @@ import type { ChartRow, ReportData } from "./report-data.ts";
 /** Which part of the report a chart belongs to. */
 export type ChartSection = "metrics" | "run";
 
-/** A chart spec, or why there is none (a missing mart, no rows yet). */
-export type ChartBuild = { readonly spec: TopLevelSpec } | { readonly skip: string };
+/**
+ * A chart spec, or why there is none: `skip` (a missing mart, no rows yet)
+ * leaves a note in the report; `omit` drops the chart, for data this
+ * deployment simply does not have (no order lines, so no categories).
+ */
+export type ChartBuild =
+  | { readonly spec: TopLevelSpec }
+  | { readonly skip: string }
+  | { readonly omit: true };
 
 /** One chart of the report: the marts it needs and how to build its spec. */
 export interface ReportChart {
@@ -233,6 +240,52 @@ const revenueChart: ReportChart = {
             scale: { range: ["#4c78a8", "#9ecae9"] },
             legend: { orient: "top", direction: "horizontal" },
           },
+        },
+      },
+    };
+  },
+};
+
+/** Categories drawn by name in the category chart; the rest are stacked as one. */
+export const maxCategories = 10;
+
+const categoryChart: ReportChart = {
+  id: "categories",
+  section: "metrics",
+  title: "Revenue per month by product category",
+  caption: `Line revenue of each month's orders by the category of the line (mart_category_monthly; from order lines, SPEC §1.2), stacked. The ${maxCategories} categories with the most revenue by name, the others as one.`,
+  requires: ["main.mart_category_monthly"],
+  async build({ session, data }) {
+    const values = await query(session, "category-monthly", [maxCategories]);
+    // No order lines in this deployment: there is nothing to say, not a problem to report.
+    if (values.length === 0) return { omit: true };
+    const order = [...new Map(values.map((row) => [String(row.category), Number(row.rank)]))]
+      .sort((a, b) => a[1] - b[1])
+      .map(([category]) => category);
+    return {
+      spec: {
+        config,
+        width: 640,
+        height: 220,
+        data: { values },
+        mark: "bar",
+        encoding: {
+          x: { field: "month", type: "ordinal", timeUnit: "utcyearmonth", title: null },
+          y: {
+            field: "revenue",
+            type: "quantitative",
+            aggregate: "sum",
+            title: `revenue (${data.baseCurrency})`,
+          },
+          color: {
+            field: "category",
+            type: "nominal",
+            title: null,
+            sort: order,
+            scale: { domain: order, range: categorical },
+            legend: { orient: "right" },
+          },
+          order: { field: "rank", type: "quantitative", sort: "ascending" },
         },
       },
     };
@@ -951,6 +1004,7 @@ const modelTimingChart: ReportChart = {
 export const reportCharts: readonly ReportChart[] = [
   activityChart,
   revenueChart,
+  categoryChart,
   retentionChart,
   ltvChart,
   cacChart,
@@ -1004,6 +1058,7 @@ export async function renderReportCharts(
     }
     try {
       const build = await chart.build({ session, data });
+      if ("omit" in build) continue;
       if ("skip" in build) {
         rendered.push({ ...head, skipped: build.skip });
         continue;

@@ -33,7 +33,7 @@ const rowCounters = new WeakMap<Warehouse, Map<string, number>>();
  */
 export async function insertRaw(
   warehouse: Warehouse,
-  source: SourceName,
+  source: SourceName | "order_lines",
   rows: readonly RawRow[],
   file: FixtureFile = {},
 ): Promise<void> {
