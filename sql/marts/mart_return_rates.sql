@@ -5,7 +5,7 @@ description: >
   lines, the dimension category (of the first order) is added.
 grain: one row per (dimension, value)
 columns:
-  dimension: {description: "event_type, device, region, service, weekday or acquisition_source", type: VARCHAR, tests: [not_null, {accepted_values: [event_type, device, region, service, weekday, acquisition_source]}]}
+  dimension: {description: "event_type, device, region, service, weekday, acquisition_source or category", type: VARCHAR, tests: [not_null, {accepted_values: [event_type, device, region, service, weekday, acquisition_source, category]}]}
   value: {description: "the first order's value of the dimension, (unknown) when missing", type: VARCHAR, tests: [not_null]}
   users: {description: buyers with that value, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
   share_of_users: {description: users / all buyers, type: DOUBLE, tests: [not_null, {range: {min: 0, max: 1}}]}
