@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { readStagingCounts, type StagingCounts } from "../transform/staging-counts.ts";
 import { DuckmartError } from "../util/errors.ts";
 import type { Row, SqlSession } from "../warehouse/warehouse.ts";
+import { plainRow } from "./plain-row.ts";
 import type {
   ReportClvSummary,
   ReportData,
@@ -449,17 +450,4 @@ async function readModels(session: SqlSession, runId: string): Promise<ReportMod
       error: row.error,
     };
   });
-}
-
-function plainRow(row: Row): Record<string, string | number | boolean | null> {
-  const plain: Record<string, string | number | boolean | null> = {};
-  for (const [key, value] of Object.entries(row)) {
-    plain[key] =
-      value === null || typeof value === "number" || typeof value === "boolean"
-        ? value
-        : value instanceof Date
-          ? value.toISOString()
-          : String(value);
-  }
-  return plain;
 }

@@ -5,6 +5,7 @@ import { toError } from "../util/errors.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
 import { type ChartCache, chartCacheKey } from "./chart-cache.ts";
 import { formatValue } from "./format-value.ts";
+import { plainRow } from "./plain-row.ts";
 import { reportQuery } from "./read-report-data.ts";
 import { renderChartSvg } from "./render-chart-svg.ts";
 import type { ChartRow, ReportData } from "./report-data.ts";
@@ -109,18 +110,7 @@ export function compareSourceIds(a: string, b: string): number {
 }
 
 function rows(result: readonly Record<string, unknown>[]): ChartRow[] {
-  return result.map((row) => {
-    const plain: Record<string, string | number | boolean | null> = {};
-    for (const [key, value] of Object.entries(row)) {
-      plain[key] =
-        value === null || typeof value === "number" || typeof value === "boolean"
-          ? value
-          : value instanceof Date
-            ? value.toISOString().slice(0, 10)
-            : String(value);
-    }
-    return plain;
-  });
+  return result.map((row) => plainRow(row, "day"));
 }
 
 async function query(session: SqlSession, name: string, params?: readonly (string | number)[]) {
@@ -927,6 +917,26 @@ const clusterChart: ReportChart = {
   },
 };
 
+/** A horizontal bar per row: the run section's timing charts. */
+function timingBars(
+  values: readonly Record<string, unknown>[],
+  bar: { readonly field: string; readonly step: number },
+  color: Record<string, unknown>,
+): TopLevelSpec {
+  return {
+    config,
+    width: 560,
+    height: { step: bar.step },
+    data: { values: values as Record<string, unknown>[] },
+    mark: { type: "bar" },
+    encoding: {
+      y: { field: bar.field, type: "nominal", sort: null, title: null },
+      x: { field: "seconds", type: "quantitative", title: "seconds" },
+      color: { type: "nominal", title: null, ...color },
+    },
+  } as TopLevelSpec;
+}
+
 const stepChart: ReportChart = {
   id: "step-timings",
   section: "run",
@@ -939,24 +949,15 @@ const stepChart: ReportChart = {
       .map((step) => ({ step: step.step, seconds: step.seconds, status: step.status }));
     if (values.length === 0) return { skip: "no step of this run has finished" };
     return {
-      spec: {
-        config,
-        width: 560,
-        height: { step: 20 },
-        data: { values },
-        mark: { type: "bar" },
-        encoding: {
-          y: { field: "step", type: "nominal", sort: null, title: null },
-          x: { field: "seconds", type: "quantitative", title: "seconds" },
-          color: {
-            field: "status",
-            type: "nominal",
-            title: null,
-            scale: { domain: ["succeeded", "failed"], range: ["#54a24b", "#e45756"] },
-            legend: null,
-          },
+      spec: timingBars(
+        values,
+        { field: "step", step: 20 },
+        {
+          field: "status",
+          scale: { domain: ["succeeded", "failed"], range: ["#54a24b", "#e45756"] },
+          legend: null,
         },
-      },
+      ),
     };
   },
 };
@@ -975,27 +976,18 @@ const modelTimingChart: ReportChart = {
       .map((model) => ({ model: model.model, layer: model.layer, seconds: model.seconds }));
     if (values.length === 0) return { skip: "no model was rebuilt in this run" };
     return {
-      spec: {
-        config,
-        width: 560,
-        height: { step: 16 },
-        data: { values },
-        mark: { type: "bar" },
-        encoding: {
-          y: { field: "model", type: "nominal", sort: null, title: null },
-          x: { field: "seconds", type: "quantitative", title: "seconds" },
-          color: {
-            field: "layer",
-            type: "nominal",
-            title: null,
-            scale: {
-              domain: ["staging", "intermediate", "marts"],
-              range: ["#9ecae9", "#4c78a8", "#f58518"],
-            },
-            legend: { orient: "bottom", direction: "horizontal" },
+      spec: timingBars(
+        values,
+        { field: "model", step: 16 },
+        {
+          field: "layer",
+          scale: {
+            domain: ["staging", "intermediate", "marts"],
+            range: ["#9ecae9", "#4c78a8", "#f58518"],
           },
+          legend: { orient: "bottom", direction: "horizontal" },
         },
-      },
+      ),
     };
   },
 };
