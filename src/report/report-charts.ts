@@ -194,6 +194,32 @@ const activityChart: ReportChart = {
   },
 };
 
+/** Revenue per month as stacked bars, split as `split` says (colour, stacking order). */
+function monthlyRevenueBars(
+  values: readonly ChartRow[] | readonly Record<string, unknown>[],
+  baseCurrency: string,
+  height: number,
+  split: Record<string, unknown>,
+): TopLevelSpec {
+  return {
+    config,
+    width: 640,
+    height,
+    data: { values: values as Record<string, unknown>[] },
+    mark: "bar",
+    encoding: {
+      x: { field: "month", type: "ordinal", timeUnit: "utcyearmonth", title: null },
+      y: {
+        field: "revenue",
+        type: "quantitative",
+        aggregate: "sum",
+        title: `revenue (${baseCurrency})`,
+      },
+      ...split,
+    },
+  } as TopLevelSpec;
+}
+
 const revenueChart: ReportChart = {
   id: "revenue-monthly",
   section: "metrics",
@@ -209,29 +235,15 @@ const revenueChart: ReportChart = {
       { month: row.month, buyers: "returning buyers", revenue: row.revenue_returning_buyers },
     ]);
     return {
-      spec: {
-        config,
-        width: 640,
-        height: 200,
-        data: { values },
-        mark: "bar",
-        encoding: {
-          x: { field: "month", type: "ordinal", timeUnit: "utcyearmonth", title: null },
-          y: {
-            field: "revenue",
-            type: "quantitative",
-            aggregate: "sum",
-            title: `revenue (${data.baseCurrency})`,
-          },
-          color: {
-            field: "buyers",
-            type: "nominal",
-            title: null,
-            scale: { range: ["#4c78a8", "#9ecae9"] },
-            legend: { orient: "top", direction: "horizontal" },
-          },
+      spec: monthlyRevenueBars(values, data.baseCurrency, 200, {
+        color: {
+          field: "buyers",
+          type: "nominal",
+          title: null,
+          scale: { range: ["#4c78a8", "#9ecae9"] },
+          legend: { orient: "top", direction: "horizontal" },
         },
-      },
+      }),
     };
   },
 };
@@ -253,31 +265,17 @@ const categoryChart: ReportChart = {
       .sort((a, b) => a[1] - b[1])
       .map(([category]) => category);
     return {
-      spec: {
-        config,
-        width: 640,
-        height: 220,
-        data: { values },
-        mark: "bar",
-        encoding: {
-          x: { field: "month", type: "ordinal", timeUnit: "utcyearmonth", title: null },
-          y: {
-            field: "revenue",
-            type: "quantitative",
-            aggregate: "sum",
-            title: `revenue (${data.baseCurrency})`,
-          },
-          color: {
-            field: "category",
-            type: "nominal",
-            title: null,
-            sort: order,
-            scale: { domain: order, range: categorical },
-            legend: { orient: "right" },
-          },
-          order: { field: "rank", type: "quantitative", sort: "ascending" },
+      spec: monthlyRevenueBars(values, data.baseCurrency, 220, {
+        color: {
+          field: "category",
+          type: "nominal",
+          title: null,
+          sort: order,
+          scale: { domain: order, range: categorical },
+          legend: { orient: "right" },
         },
-      },
+        order: { field: "rank", type: "quantitative", sort: "ascending" },
+      }),
     };
   },
 };
