@@ -40,6 +40,8 @@ describe("duckmart generate --start continues a series", () => {
       orders: a.orders + b.orders,
       events: a.events + b.events,
       costs: 0,
+      // The generator writes no order lines (SPEC §1.2 is optional).
+      order_lines: 0,
       fx_rates: 0,
     });
     // The second period's rows are there, under new ids.

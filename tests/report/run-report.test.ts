@@ -235,7 +235,8 @@ describe("run report", () => {
           [runId],
         ),
       );
-      expect(dag?.sources).toBe(5);
+      // The five sources of SPEC §1 and order_lines (§1.2), read though it has no files here.
+      expect(dag?.sources).toBe(6);
       expect(drawn.find((f) => f.id === "model-dag")?.nodes).toBe(
         (dag?.models ?? 0) + (dag?.sources ?? 0),
       );
