@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { readStagingCounts, type StagingCounts } from "../transform/staging-counts.ts";
 import { DuckmartError } from "../util/errors.ts";
-import type { Row, SqlSession } from "../warehouse/warehouse.ts";
+import type { SqlSession } from "../warehouse/warehouse.ts";
 import { plainRow } from "./plain-row.ts";
 import type {
   ReportClvSummary,
