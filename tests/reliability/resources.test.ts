@@ -92,9 +92,11 @@ describe("a memory limit far below the data", () => {
     expect(result.code, lastLine(result.stderr)).toBe(0);
     // The one export is about as large as the limit as CSV text (58 MB); typed,
     // with lineage, staged and joined, the working set is several times the
-    // limit: more than twice the limit sat in temp_directory at one time.
+    // limit: more than the whole limit sat in temp_directory at one time. (The
+    // sampled peak was 127-134 MB for a 64 MB limit on loaded runs: twice the
+    // limit was a coin toss for the 20 ms sampler, not a property of the run.)
     expect(bigCsvBytes).toBeGreaterThan(0.8 * memoryLimitBytes);
-    expect(peak).toBeGreaterThan(2 * memoryLimitBytes);
+    expect(peak).toBeGreaterThan(memoryLimitBytes);
 
     const [counts] = await inspectWarehouse(warehouse, (w) =>
       w.all<{ raw: number; big: number; staged: number; sessions: number; tests_failed: number }>(
