@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { readStagingCounts, type StagingCounts } from "../transform/staging-counts.ts";
 import { DuckmartError } from "../util/errors.ts";
+import { readGuardChecks } from "../warehouse/guard-checks.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
 import { plainRow } from "./plain-row.ts";
 import type {
@@ -373,40 +374,16 @@ async function readTests(
 }
 
 async function readGuards(session: SqlSession, runId: string): Promise<ReportGuards | null> {
-  const checks = await session.all<{
-    check_name: string;
-    subject: string;
-    compared_run_id: string | null;
-    previous_value: string | null;
-    current_value: string | null;
-    figure: number | null;
-    threshold: number | null;
-    status: string;
-    message: string;
-  }>(
-    `select check_name, subject, compared_run_id, previous_value, current_value, figure, threshold, status, message
-     from meta.guard_checks where run_id = $1
-     order by status = 'pass', check_name, subject`,
-    [runId],
-  );
+  const checks = await readGuardChecks(session, runId);
   if (checks.length === 0) return null;
   const [run] = await session.all<{ accepted_changes: boolean | null }>(
     "select accepted_changes from meta.runs where run_id = $1",
     [runId],
   );
   return {
-    comparedRunId: checks[0]?.compared_run_id ?? null,
+    comparedRunId: checks[0]?.comparedRunId ?? null,
     acceptedChanges: run?.accepted_changes === true,
-    checks: checks.map((row) => ({
-      check: row.check_name,
-      subject: row.subject,
-      previous: row.previous_value,
-      current: row.current_value,
-      figure: row.figure,
-      threshold: row.threshold,
-      status: row.status,
-      message: row.message,
-    })),
+    checks,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { StagingCounts } from "../transform/staging-counts.ts";
+import type { StoredGuardCheck } from "../warehouse/guard-checks.ts";
 
 /** One run as `meta.runs` records it. */
 export interface ReportRun {
@@ -76,17 +77,7 @@ export interface ReportDataTest {
 }
 
 /** One publish guard this run checked (`meta.guard_checks`). */
-export interface ReportGuardCheck {
-  readonly check: string;
-  readonly subject: string;
-  readonly previous: string | null;
-  readonly current: string | null;
-  readonly figure: number | null;
-  readonly threshold: number | null;
-  /** pass | breach | accepted */
-  readonly status: string;
-  readonly message: string;
-}
+export type ReportGuardCheck = StoredGuardCheck;
 
 /** The publish guards of the run: what it was compared with and whether it accepted changes. */
 export interface ReportGuards {

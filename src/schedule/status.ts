@@ -1,4 +1,5 @@
 import { ConfigError } from "../util/errors.ts";
+import { readGuardChecks, type StoredGuardCheck } from "../warehouse/guard-checks.ts";
 import { quoteIdentifier, type SqlSession } from "../warehouse/warehouse.ts";
 
 /** One source's freshness: when data last arrived and how new the newest event is. */
@@ -20,15 +21,7 @@ export interface SourceFreshness {
 }
 
 /** A publish guard of the last run that checked them (`meta.guard_checks`). */
-export interface StatusGuardCheck {
-  readonly check: string;
-  readonly subject: string;
-  readonly previous: string | null;
-  readonly current: string | null;
-  readonly figure: number | null;
-  readonly threshold: number | null;
-  readonly status: string;
-}
+export type StatusGuardCheck = StoredGuardCheck;
 
 /** What `duckmart status` shows. */
 export interface WarehouseStatus {
@@ -162,31 +155,10 @@ async function readGuards(session: SqlSession): Promise<WarehouseStatus["guards"
      order by r.started_at desc limit 1`,
   );
   if (!run) return null;
-  const checks = await session.all<{
-    check_name: string;
-    subject: string;
-    previous_value: string | null;
-    current_value: string | null;
-    figure: number | null;
-    threshold: number | null;
-    status: string;
-  }>(
-    `select check_name, subject, previous_value, current_value, figure, threshold, status
-     from meta.guard_checks where run_id = $1
-     order by status = 'pass', check_name, subject`,
-    [run.run_id],
-  );
+  const checks = await readGuardChecks(session, run.run_id);
   return {
     runId: run.run_id,
     acceptedChanges: run.accepted_changes === true,
-    checks: checks.map((row) => ({
-      check: row.check_name,
-      subject: row.subject,
-      previous: row.previous_value,
-      current: row.current_value,
-      figure: row.figure,
-      threshold: row.threshold,
-      status: row.status,
-    })),
+    checks,
   };
 }
