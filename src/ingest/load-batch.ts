@@ -73,7 +73,7 @@ export async function loadBatch(
     const relation =
       staged.relation ?? "select null::integer as _file_id, null::bigint as _file_row where false";
     await warehouse.run(
-      `create or replace temp table ${typedTable} as ${typedSelect(source, staged.columns, withFileKeys(relation, batch))}`,
+      `create or replace temp table ${typedTable} as ${typedSelect(source, staged.columns, withFileKeys(relation, batch, source))}`,
     );
   } catch (error) {
     // A reader error the format did not foresee (DuckDB refusing a file) must
@@ -141,8 +141,16 @@ export async function loadBatch(
   }
 }
 
-/** The staged rows with the object key of their file, which generated row keys are made of. */
-function withFileKeys(relation: string, batch: readonly FileToLoad[]): string {
+/**
+ * The staged rows, with the object key of their file when a generated row
+ * key is made of it; otherwise the join is left out of the hot path.
+ */
+function withFileKeys(
+  relation: string,
+  batch: readonly FileToLoad[],
+  source: ResolvedSource,
+): string {
+  if (!source.mappings.some((mapping) => mapping.feed.kind === "row_key")) return `(${relation})`;
   const keys = batch
     .map((file, fileId) => `(${fileId}, ${quoteLiteral(file.object.key)})`)
     .join(", ");
