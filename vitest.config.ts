@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
 // - unit: in-process logic on in-memory or temp-file DuckDB and a local-folder
 //   object store; no child process, no S3 server, no browser (`npm run test:quick`).
 // - integration: the real CLI in child processes, a real S3 API server, or a
-//   whole data set (conformance on generated and Afisha data, the CLV benchmark).
+//   whole data set (conformance on generated and Afisha data, the CLV benchmark,
+//   random sequences of incremental runs against full refreshes).
 // - reliability: faults, crashes, hostile input and resource limits (tests/reliability).
 // - browser: the run report opened in headless Chromium.
 // `npm test` runs every tier.
@@ -21,6 +22,7 @@ const integration = [
   "tests/conformance/afisha.test.ts",
   "tests/conformance/generated.test.ts",
   "tests/clv/benchmark-clv.test.ts",
+  "tests/transform/incremental.test.ts",
 ];
 
 export default defineConfig({

@@ -57,6 +57,11 @@ export interface StepOutcome {
   readonly rows?: number;
   /** Step-specific counts, stored as JSON. */
   readonly detail?: Record<string, unknown>;
+  /**
+   * Set when the run has nothing more to do (the plan found nothing new):
+   * later steps, housekeeping included, do not run, and the run succeeds.
+   */
+  readonly endsRun?: "nothing_new";
 }
 
 /** One step of a job. */

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { DuckmartError, toError } from "../util/errors.ts";
+import { databaseNow, execute, insertMeta, metaStatements } from "../warehouse/state-store.ts";
 import type { JobDefinition, RunContext, StepOutcome } from "./job.ts";
 
 /** The record of one finished run. */
@@ -19,7 +20,9 @@ export interface RunRecord {
 /**
  * Runs the steps of `job` in order, recording the run and each step in
  * `meta.runs` and `meta.run_steps`. The first failing step ends the run:
- * later steps (publish among them) do not run. Never throws: a failing
+ * later steps (publish among them) do not run; so does a step whose
+ * outcome says the run has nothing more to do (`endsRun`), and the run
+ * succeeds. Never throws: a failing
  * step, or a failing write of the run record itself, fails the run and the
  * record carries the error.
  */
@@ -32,10 +35,22 @@ export async function runJob(job: JobDefinition, context: RunContext): Promise<R
   // Every write of the run record is inside a try: a failing write (a full
   // disk, a dropped table) fails the run, it does not escape as a rejection.
   try {
-    await warehouse.run(
-      "insert into meta.runs (run_id, job, trigger, started_at, status, pid, host) values ($1, $2, $3, now()::timestamp, 'running', $4, $5)",
-      [runId, job.name, context.trigger, process.pid, hostname()],
-    );
+    await insertMeta(warehouse, "meta.runs", [
+      {
+        run_id: runId,
+        job: job.name,
+        trigger: context.trigger,
+        started_at: databaseNow,
+        finished_at: null,
+        status: "running",
+        error: null,
+        pid: process.pid,
+        host: hostname(),
+        accepted_changes: null,
+        state_fingerprint: null,
+        nothing_new: null,
+      },
+    ]);
   } catch (thrown) {
     failure = toError(thrown);
   }
@@ -50,10 +65,18 @@ export async function runJob(job: JobDefinition, context: RunContext): Promise<R
         await recordEnd(context, "succeeded");
         recorded = true;
       }
-      await warehouse.run(
-        "insert into meta.run_steps (run_id, step, started_at, status) values ($1, $2, now()::timestamp, 'running')",
-        [runId, step.name],
-      );
+      await insertMeta(warehouse, "meta.run_steps", [
+        {
+          run_id: runId,
+          step: step.name,
+          started_at: databaseNow,
+          finished_at: null,
+          status: "running",
+          rows: null,
+          detail: null,
+          error: null,
+        },
+      ]);
       outcome = await step.run({ ...context, logger: stepLogger });
     } catch (thrown) {
       failure = toError(thrown);
@@ -61,16 +84,19 @@ export async function runJob(job: JobDefinition, context: RunContext): Promise<R
     const seconds = (performance.now() - stepStarted) / 1000;
     const status = failure ? "failed" : "succeeded";
     try {
-      await warehouse.run(
-        "update meta.run_steps set finished_at = now()::timestamp, status = $3, rows = $4, detail = $5, error = $6 where run_id = $1 and step = $2",
-        [
-          runId,
-          step.name,
-          status,
-          outcome?.rows ?? null,
-          outcome?.detail ? JSON.stringify(outcome.detail) : null,
-          failure?.message ?? null,
-        ],
+      await execute(
+        warehouse,
+        metaStatements
+          .updateTable("meta.run_steps")
+          .set({
+            finished_at: databaseNow,
+            status,
+            rows: outcome?.rows ?? null,
+            detail: outcome?.detail ? JSON.stringify(outcome.detail) : null,
+            error: failure?.message ?? null,
+          })
+          .where("run_id", "=", runId)
+          .where("step", "=", step.name),
       );
     } catch (thrown) {
       failure ??= toError(thrown);
@@ -84,6 +110,10 @@ export async function runJob(job: JobDefinition, context: RunContext): Promise<R
       { seconds: round(seconds), rows: outcome?.rows, ...outcome?.detail },
       "step finished",
     );
+    if (outcome?.endsRun) {
+      logger.info({ step: step.name, reason: outcome.endsRun }, "nothing more to do in this run");
+      break;
+    }
   }
   try {
     await recordEnd(context, failure ? "failed" : "succeeded", failure);
@@ -102,9 +132,12 @@ function recordEnd(
   status: "succeeded" | "failed",
   error?: Error,
 ): Promise<void> {
-  return context.warehouse.run(
-    "update meta.runs set finished_at = now()::timestamp, status = $2, error = $3 where run_id = $1",
-    [context.runId, status, error?.message ?? null],
+  return execute(
+    context.warehouse,
+    metaStatements
+      .updateTable("meta.runs")
+      .set({ finished_at: databaseNow, status, error: error?.message ?? null })
+      .where("run_id", "=", context.runId),
   );
 }
 

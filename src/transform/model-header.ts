@@ -1,7 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { columnSqlTypes } from "../warehouse/kysely/warehouse-columns.ts";
-import type { ColumnMetadata, ModelMetadata } from "./model.ts";
+import { type ColumnMetadata, type ModelMetadata, modelKinds } from "./model.ts";
 import { type DataTestDeclaration, parseTestDeclarations } from "./test-declarations.ts";
 
 const columnSchema = z.union([
@@ -20,7 +20,8 @@ const headerSchema = z
   .object({
     description: z.string().min(1),
     grain: z.string().min(1),
-    kind: z.enum(["table", "view"]).default("table"),
+    kind: z.enum(modelKinds).default("table"),
+    key: z.array(z.string().min(1)).min(1).optional(),
     columns: z.record(z.string(), columnSchema).default({}),
     tests: z.array(z.unknown()).default([]),
   })
@@ -46,7 +47,13 @@ export function parseModelHeader(sql: string): ModelMetadata {
       cause: error,
     });
   }
-  const parsed = headerSchema.safeParse(document ?? {});
+  const parsed = headerSchema
+    .refine((header) => (header.kind === "incremental_by_key") === (header.key !== undefined), {
+      message:
+        "kind incremental_by_key needs a key (the columns whose rows decide a row), and only it takes one",
+      path: ["key"],
+    })
+    .safeParse(document ?? {});
   if (!parsed.success) {
     const detail = parsed.error.issues.map(
       (issue) => `${issue.path.join(".") || "header"}: ${issue.message}`,
@@ -77,6 +84,7 @@ export function parseModelHeader(sql: string): ModelMetadata {
     description: parsed.data.description.trim(),
     grain: parsed.data.grain.trim(),
     kind: parsed.data.kind,
+    ...(parsed.data.key ? { key: parsed.data.key } : {}),
     columns,
     tests,
   };

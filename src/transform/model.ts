@@ -4,8 +4,23 @@ import type { ColumnSqlType } from "../warehouse/kysely/warehouse-columns.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
 import type { DataTestDeclaration } from "./test-declarations.ts";
 
-/** How a model is materialised (closed set; marts are always tables). */
-export type ModelKind = "table" | "view";
+/**
+ * How a model is materialised and kept current (closed set, as in SQLMesh):
+ * - `table` (full): rebuilt from its query whenever its version or inputs change;
+ * - `view`: a view, replaced when its version changes;
+ * - `incremental_by_key`: a table over one raw source whose rows depend
+ *   only on the raw rows of their own `key`; when only the source changed,
+ *   the rows of every key the new or removed objects touch are recomputed
+ *   from the raw rows of those keys and merged in (see `merge-incremental.ts`).
+ */
+export type ModelKind = "table" | "view" | "incremental_by_key";
+
+/** The kinds, for the header's schema. */
+export const modelKinds = [
+  "table",
+  "view",
+  "incremental_by_key",
+] as const satisfies readonly ModelKind[];
 
 /** A documented column of a model: its contract, declared once in the model's header. */
 export interface ColumnMetadata {
@@ -21,6 +36,8 @@ export interface ModelMetadata {
   /** What one row is, e.g. "one row per buyer". */
   readonly grain: string;
   readonly kind: ModelKind;
+  /** The columns whose raw rows decide a row of an `incremental_by_key` model. */
+  readonly key?: readonly string[];
   readonly columns: readonly ColumnMetadata[];
   /** Column-level and model-level tests, normalised. */
   readonly tests: readonly DataTestDeclaration[];

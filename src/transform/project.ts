@@ -194,6 +194,16 @@ function sqlModel(
     parents.add(model);
   }
   if (parents.has(name)) throw new ModelError(`models form a cycle: ${name} → ${name}`);
+  if (metadata.kind === "incremental_by_key") {
+    const declared = new Set(metadata.columns.map((column) => column.name));
+    const missing = [...(metadata.key ?? []), ...incrementalLineage].filter(
+      (column) => !declared.has(column),
+    );
+    if (sources.size !== 1 || missing.length > 0)
+      throw new ModelError(
+        `model ${name} (${where}) is incremental_by_key: it must read exactly one raw source (it reads ${sources.size}) and declare the key and lineage columns ${[...(metadata.key ?? []), ...incrementalLineage].join(", ")}${missing.length ? ` (missing ${missing.join(", ")})` : ""}`,
+      );
+  }
   const settings = variableReferences(tokens).map((variable) => {
     const setting = settingForVariable(variable);
     if (setting === undefined) {
@@ -218,6 +228,9 @@ function sqlModel(
     normalisedSql: normaliseSql(file.sql),
   };
 }
+
+/** The lineage columns an incremental model keeps: they tell which object (and load) each row came from. */
+const incrementalLineage = ["_file_key", "_run_id"];
 
 function codeModel(
   name: string,

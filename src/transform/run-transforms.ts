@@ -3,25 +3,24 @@ import { ensureRawTables } from "../ingest/raw-tables.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { declaredSources } from "../sources/resolve-sources.ts";
 import { ModelError, toError } from "../util/errors.ts";
+import { insertMeta } from "../warehouse/state-store.ts";
 import { quoteIdentifier, type SqlSession, type Warehouse } from "../warehouse/warehouse.ts";
-import { computeVersions, type ModelVersion, sourceFingerprints } from "./fingerprint.ts";
-import type { CodeModelDefinition, Model } from "./model.ts";
+import type { ModelVersion } from "./fingerprint.ts";
+import { mergeIncremental } from "./merge-incremental.ts";
+import type { CodeModelDefinition } from "./model.ts";
+import { type PlannedModel, planTransforms, type TransformPlan } from "./plan-transforms.ts";
 import { loadProject, type Project } from "./project.ts";
 import { setSettingVariables } from "./settings-variables.ts";
-import { fingerprint } from "./stable-hash.ts";
 
 /** What happened to a model in a run. */
 export type ModelStatus = "built" | "failed" | "skipped" | "up_to_date";
-
-/** Why a model was rebuilt. */
-export type BuildReason = "new" | "version_changed" | "inputs_changed" | "missing" | "full_refresh";
 
 /** The outcome of one model in a run. */
 export interface ModelOutcome {
   readonly model: string;
   readonly relation: string;
   readonly status: ModelStatus;
-  /** Why it was built, or for a skipped model which parent stopped it. */
+  /** Why it was built (a BuildReason, or `incremental` for a merge), or for a skipped model which parent stopped it. */
   readonly reason?: string;
   readonly version: string;
   readonly rows?: number;
@@ -55,21 +54,18 @@ export interface TransformOptions {
   readonly codeModels?: readonly CodeModelDefinition[];
   /** An already loaded project (wins over sqlDir and codeModels). */
   readonly project?: Project;
+  /** The plan to execute, when the caller planned already (default: plan now). */
+  readonly plan?: TransformPlan;
   readonly logger?: Logger;
 }
 
-interface StateRow extends Record<string, unknown> {
-  readonly model: string;
-  readonly version: string;
-  readonly input_fingerprint: string;
-  readonly data_fingerprint: string;
-}
-
 /**
- * Builds the selected models in topological order, each only when its
- * version or its inputs changed since its table was built (or always with
- * `fullRefresh`). A model is built with `create or replace` inside a
- * transaction, so a failure leaves its previous table in place; its
+ * Executes a transform plan (see `planTransforms`): builds the selected
+ * models in topological order, each only when its version or its inputs
+ * changed since its table was built (or always with `fullRefresh`). A model
+ * is built with `create or replace`, or merged when it is incremental and
+ * only its source changed, inside a transaction that also writes its
+ * state, so a failure leaves its previous table in place; its
  * descendants are skipped and the run goes on with the rest. Never throws
  * for a failing model: read `failed` / `ok` in the result.
  *
@@ -94,13 +90,6 @@ export async function runTransforms(
       sources: declaredSources(settings),
       userSqlDir: settings.modelsDir || undefined,
     }));
-  const selected =
-    options.select === undefined
-      ? new Set(project.graph.order)
-      : project.graph.select(options.select);
-  const models = project.graph.order
-    .filter((name) => selected.has(name))
-    .map((name) => project.models.get(name) as Model);
 
   await ensureRawTables(warehouse, project.sources);
   for (const schema of new Set([...project.models.values()].map((model) => model.schema))) {
@@ -111,33 +100,22 @@ export async function runTransforms(
     settings,
     new Set([...project.models.values()].flatMap((model) => model.settings)),
   );
-  const versions = computeVersions(project, settings);
-  await recordVersions(warehouse, options.runId, project, versions);
-  const sources = await sourceFingerprints(
-    warehouse,
-    models.flatMap((model) => model.sources),
-  );
-  const state = new Map(
-    (
-      await warehouse.all<StateRow & { relation: string }>(
-        "select model, relation, version, input_fingerprint, data_fingerprint from meta.model_state",
-      )
-    ).map((row) => [row.model, row]),
-  );
+  const plan =
+    options.plan ??
+    (await planTransforms(warehouse, settings, project, {
+      select: options.select,
+      fullRefresh: options.fullRefresh,
+    }));
+  await recordVersions(warehouse, options.runId, project, plan.versions);
   const existing = await existingRelations(warehouse);
 
   const outcomes: ModelOutcome[] = [];
   const blocked = new Map<string, string>();
-  for (const model of models) {
+  for (const step of plan.models) {
+    if (step.action === "not_selected") continue;
+    const { model, version, inputs, inputFingerprint } = step;
     const started = performance.now();
     const startedAt = new Date();
-    const version = (versions.get(model.name) as ModelVersion).version;
-    const inputs: Record<string, string> = {};
-    for (const parent of model.parents)
-      inputs[`model:${parent}`] = state.get(parent)?.data_fingerprint ?? "none";
-    for (const source of model.sources)
-      inputs[`source:${source}`] = sources.get(source)?.fingerprint ?? "none";
-    const inputFingerprint = fingerprint(inputs);
     // Only what has been committed is announced: a build's outcome is logged
     // after its transaction, never from inside it.
     const announce = (outcome: ModelOutcome) => {
@@ -157,7 +135,7 @@ export async function runTransforms(
         );
     };
     const record = async (outcome: ModelOutcome) => {
-      await recordBuild(warehouse, options.runId, outcome, inputFingerprint, inputs, startedAt);
+      await recordBuild(warehouse, options.runId, outcome, step, startedAt);
       announce(outcome);
     };
 
@@ -174,20 +152,7 @@ export async function runTransforms(
       });
       continue;
     }
-
-    const previous = state.get(model.name);
-    const reason: BuildReason | undefined = options.fullRefresh
-      ? "full_refresh"
-      : previous === undefined
-        ? "new"
-        : !existing.has(model.relation)
-          ? "missing"
-          : previous.version !== version
-            ? "version_changed"
-            : previous.input_fingerprint !== inputFingerprint
-              ? "inputs_changed"
-              : undefined;
-    if (reason === undefined) {
+    if (step.action === "up_to_date") {
       await record({
         model: model.name,
         relation: model.relation,
@@ -198,45 +163,40 @@ export async function runTransforms(
       continue;
     }
 
-    const dataFingerprint = fingerprint({ version, inputs: inputFingerprint });
     try {
       const built = await warehouse.transaction(async (session) => {
-        const rows = await buildModel(session, model, existing.get(model.relation), {
+        const rows = await buildModel(session, step, existing.get(model.relation), {
           settings,
           runId: options.runId,
           logger,
         });
         await session.run("delete from meta.model_state where model = $1", [model.name]);
-        await session.run("insert into meta.model_state values ($1, $2, $3, $4, $5, $6, $7, $8)", [
-          model.name,
-          model.relation,
-          version,
-          inputFingerprint,
-          dataFingerprint,
-          options.runId,
-          startedAt,
-          rows ?? null,
+        await insertMeta(session, "meta.model_state", [
+          {
+            model: model.name,
+            relation: model.relation,
+            version,
+            input_fingerprint: inputFingerprint,
+            data_fingerprint: step.dataFingerprint,
+            run_id: options.runId,
+            built_at: startedAt,
+            rows: rows ?? null,
+            inputs: JSON.stringify(inputs),
+          },
         ]);
         const outcome: ModelOutcome = {
           model: model.name,
           relation: model.relation,
           status: "built",
-          reason,
+          reason: step.incremental ? "incremental" : step.reason,
           version,
           ...(rows === undefined ? {} : { rows }),
           seconds: (performance.now() - started) / 1000,
         };
-        await recordBuild(session, options.runId, outcome, inputFingerprint, inputs, startedAt);
+        await recordBuild(session, options.runId, outcome, step, startedAt);
         return outcome;
       });
       announce(built);
-      state.set(model.name, {
-        model: model.name,
-        version,
-        input_fingerprint: inputFingerprint,
-        data_fingerprint: dataFingerprint,
-        relation: model.relation,
-      });
       existing.set(model.relation, model.metadata.kind === "view" ? "VIEW" : "BASE TABLE");
     } catch (thrown) {
       const cause = toError(thrown);
@@ -249,7 +209,7 @@ export async function runTransforms(
         model: model.name,
         relation: model.relation,
         status: "failed",
-        reason,
+        reason: step.reason,
         version,
         seconds: (performance.now() - started) / 1000,
         error,
@@ -283,16 +243,20 @@ export async function runTransforms(
 /** Creates or replaces the model's relation; returns its row count (tables only). */
 async function buildModel(
   session: SqlSession,
-  model: Model,
+  step: PlannedModel,
   existingType: string | undefined,
   context: { readonly settings: Settings; readonly runId: string; readonly logger: Logger },
 ): Promise<number | undefined> {
+  const { model } = step;
   const relation = `${quoteIdentifier(model.schema)}.${quoteIdentifier(model.name)}`;
-  const kind = model.metadata.kind;
+  const kind = model.metadata.kind === "view" ? "view" : "table";
   // `create or replace view` cannot replace a table (nor the reverse).
   if (existingType === "VIEW" && kind === "table") await session.run(`drop view ${relation}`);
   if (existingType === "BASE TABLE" && kind === "view") await session.run(`drop table ${relation}`);
-  if (model.type === "sql") {
+  if (model.type === "sql" && step.incremental) {
+    const merged = await mergeIncremental(session, model);
+    context.logger.debug({ model: model.name, ...merged }, "incremental merge");
+  } else if (model.type === "sql") {
     await session.run(`create or replace ${kind} ${relation} as\n${model.sql}`);
   } else {
     await model.build({
@@ -330,15 +294,17 @@ async function recordVersions(
   );
   for (const [name, version] of versions) {
     if (known.has(`${name}@${version.version}`)) continue;
-    await session.run("insert into meta.model_versions values ($1, $2, $3, $4, $5, $6, $7, $8)", [
-      name,
-      version.version,
-      project.models.get(name)?.metadata.kind ?? "table",
-      version.query,
-      JSON.stringify(version.settings),
-      JSON.stringify(version.parents),
-      runId,
-      new Date(),
+    await insertMeta(session, "meta.model_versions", [
+      {
+        model: name,
+        version: version.version,
+        kind: project.models.get(name)?.metadata.kind ?? "table",
+        query: version.query,
+        settings: JSON.stringify(version.settings),
+        parents: JSON.stringify(version.parents),
+        first_run_id: runId,
+        created_at: new Date(),
+      },
     ]);
   }
 }
@@ -347,30 +313,28 @@ async function recordBuild(
   session: SqlSession,
   runId: string,
   outcome: ModelOutcome,
-  inputFingerprint: string,
-  inputs: Readonly<Record<string, string>>,
+  step: PlannedModel,
   startedAt: Date,
 ): Promise<void> {
   await session.run("delete from meta.model_builds where run_id = $1 and model = $2", [
     runId,
     outcome.model,
   ]);
-  await session.run(
-    "insert into meta.model_builds values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    [
-      runId,
-      outcome.model,
-      outcome.relation,
-      outcome.version,
-      inputFingerprint,
-      JSON.stringify(inputs),
-      outcome.status,
-      outcome.reason ?? null,
-      outcome.rows ?? null,
-      startedAt,
-      new Date(),
-      outcome.seconds,
-      outcome.error?.message ?? null,
-    ],
-  );
+  await insertMeta(session, "meta.model_builds", [
+    {
+      run_id: runId,
+      model: outcome.model,
+      relation: outcome.relation,
+      version: outcome.version,
+      input_fingerprint: step.inputFingerprint,
+      inputs: JSON.stringify(step.inputs),
+      status: outcome.status,
+      reason: outcome.reason ?? null,
+      rows: outcome.rows ?? null,
+      started_at: startedAt,
+      finished_at: new Date(),
+      seconds: outcome.seconds,
+      error: outcome.error?.message ?? null,
+    },
+  ]);
 }

@@ -9,11 +9,17 @@ export interface SqlToken {
   readonly type: "word" | "quoted" | "string" | "number" | "symbol";
   /** Words lowercased; quoted identifiers without quotes; strings verbatim with quotes. */
   readonly text: string;
+  /** Where the token starts and ends (exclusive) in the SQL text. */
+  readonly start: number;
+  readonly end: number;
 }
 
 /** A table reference found in a FROM or JOIN clause, its parts lowercased. */
 export interface TableReference {
   readonly parts: readonly string[];
+  /** Where the name starts and ends (exclusive) in the SQL text. */
+  readonly start: number;
+  readonly end: number;
 }
 
 /**
@@ -36,26 +42,41 @@ export function tokenizeSql(sql: string): SqlToken[] {
       i = end === -1 ? sql.length : end + 2;
     } else if (ch === "'") {
       const end = closingQuote(sql, i, "'");
-      tokens.push({ type: "string", text: sql.slice(i, end + 1) });
+      tokens.push({ type: "string", text: sql.slice(i, end + 1), start: i, end: end + 1 });
       i = end + 1;
     } else if (ch === '"') {
       const end = closingQuote(sql, i, '"');
-      tokens.push({ type: "quoted", text: sql.slice(i + 1, end).replace(/""/g, '"') });
+      tokens.push({
+        type: "quoted",
+        text: sql.slice(i + 1, end).replace(/""/g, '"'),
+        start: i,
+        end: end + 1,
+      });
       i = end + 1;
     } else if (/[A-Za-z_]/.test(ch)) {
       const match = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i)) as RegExpExecArray;
-      tokens.push({ type: "word", text: match[0].toLowerCase() });
+      tokens.push({
+        type: "word",
+        text: match[0].toLowerCase(),
+        start: i,
+        end: i + match[0].length,
+      });
       i += match[0].length;
     } else if (/[0-9]/.test(ch) || (ch === "." && next !== undefined && /[0-9]/.test(next))) {
       const match = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?/i.exec(sql.slice(i)) as RegExpExecArray;
-      tokens.push({ type: "number", text: match[0].toLowerCase() });
+      tokens.push({
+        type: "number",
+        text: match[0].toLowerCase(),
+        start: i,
+        end: i + match[0].length,
+      });
       i += match[0].length;
     } else {
       const two = sql.slice(i, i + 2);
       const symbol = ["::", "<=", ">=", "<>", "!=", "||", "//", "->", "=>"].includes(two)
         ? two
         : ch;
-      tokens.push({ type: "symbol", text: symbol });
+      tokens.push({ type: "symbol", text: symbol, start: i, end: i + symbol.length });
       i += symbol.length;
     }
   }
@@ -174,7 +195,7 @@ export function tableReferences(tokens: readonly SqlToken[]): TableReference[] {
     }
     if (token.type === "symbol" && token.text === "," && inFrom.has(depth)) {
       const parsed = readTableName(tokens, i + 1);
-      if (parsed !== undefined) references.push({ parts: parsed.parts });
+      if (parsed !== undefined) references.push(referenceOf(tokens, i + 1, parsed));
       continue;
     }
     if (token.type !== "word") continue;
@@ -187,9 +208,42 @@ export function tableReferences(tokens: readonly SqlToken[]): TableReference[] {
     if (opener !== undefined && fromInsideFunctions.has(opener)) continue;
     inFrom.add(depth);
     const parsed = readTableName(tokens, i + 1);
-    if (parsed !== undefined) references.push({ parts: parsed.parts });
+    if (parsed !== undefined) references.push(referenceOf(tokens, i + 1, parsed));
   }
   return references;
+}
+
+function referenceOf(
+  tokens: readonly SqlToken[],
+  start: number,
+  parsed: { readonly parts: string[]; readonly end: number },
+): TableReference {
+  return {
+    parts: parsed.parts,
+    start: (tokens[start] as SqlToken).start,
+    end: (tokens[parsed.end - 1] as SqlToken).end,
+  };
+}
+
+/**
+ * The SQL with every FROM/JOIN reference to `table` (its parts, e.g.
+ * `["raw", "visits"]`) replaced by `replacement`; comments, strings and
+ * other names are left as they are.
+ */
+export function replaceTableReferences(
+  sql: string,
+  table: readonly string[],
+  replacement: string,
+): string {
+  const matching = tableReferences(tokenizeSql(sql)).filter(
+    (reference) =>
+      reference.parts.length === table.length &&
+      reference.parts.every((part, index) => part === table[index]),
+  );
+  let result = sql;
+  for (const reference of matching.reverse())
+    result = result.slice(0, reference.start) + replacement + result.slice(reference.end);
+  return result;
 }
 
 function readTableName(

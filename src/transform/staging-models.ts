@@ -91,7 +91,11 @@ function classifiedModel(source: SourceDeclaration): GeneratedModel {
       tests: reasons(source).length > 0 ? [{ accepted_values: reasons(source) }] : [],
     },
   });
+  // Ranking, rules and conversion look only at the rows of one key, so a new
+  // object is classified with the raw rows of the keys it touches.
+  const incremental = source.input === undefined;
   const metadata = header(source, {
+    ...(incremental ? { kind: "incremental_by_key", key: [...source.key] } : {}),
     description: `Every raw ${source.name} row with its staging outcome (SPEC §1): staged, quarantined with a reason, or superseded by the winning row of its key (${source.key.join(", ")}). stg_${source.name} and stg_${source.name}_quarantine read it.`,
     grain: `one row per raw ${source.name} row`,
     columns: columnDocs,

@@ -209,7 +209,7 @@ describe("incremental builds", () => {
     const [build] = await warehouse.all(
       "select reason from meta.model_builds where run_id = 'r5' and model = 'stg_costs_classified'",
     );
-    expect(build).toEqual({ reason: "inputs_changed" });
+    expect(build).toEqual({ reason: "incremental" });
   });
 
   it("notices a replaced object through meta.loaded_files", async () => {

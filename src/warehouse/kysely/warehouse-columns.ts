@@ -293,6 +293,8 @@ export const metaColumns = {
     pid: nullable("INTEGER"),
     host: nullable("VARCHAR"),
     accepted_changes: nullable("BOOLEAN"),
+    state_fingerprint: nullable("VARCHAR"),
+    nothing_new: nullable("BOOLEAN"),
   },
   "meta.run_steps": {
     run_id: required("VARCHAR"),
@@ -380,6 +382,7 @@ export const metaColumns = {
     run_id: required("VARCHAR"),
     built_at: required("TIMESTAMP"),
     rows: nullable("BIGINT"),
+    inputs: nullable("VARCHAR"),
   },
   "meta.data_test_results": {
     run_id: required("VARCHAR"),
