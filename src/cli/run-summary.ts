@@ -28,6 +28,10 @@ export async function printRunSummary(
       .map((step) => `${step.name} ${step.seconds.toFixed(2)} s ${step.status}`)
       .join(" · "),
   );
+  if (record.nothingNew)
+    lines.push(
+      "nothing new: no new object, model version or setting since the last published run; nothing was built, tested or published",
+    );
 
   const ingest = record.results.ingest;
   if (ingest) {

@@ -179,7 +179,8 @@ export function assertNoFailedFiles(summary: IngestSummary): void {
   );
 }
 
-interface PlannedLoad {
+/** An object ingest will load, and whether it replaces an earlier load of its key. */
+export interface PlannedLoad {
   readonly object: ObjectInfo;
   readonly source: ResolvedSource;
   readonly format: FileFormat;
@@ -215,7 +216,19 @@ function intoBatches(planned: readonly PlannedLoad[]): PlannedLoad[][] {
   return batches;
 }
 
-async function planLoads(context: IngestContext) {
+/**
+ * Lists every source's prefix and sorts the objects into new or changed
+ * (to load, by key), unchanged, and skipped by `duckmart files`. Reads
+ * only; `duckmart run --dry-run` shows it.
+ */
+export async function planLoads(
+  context: Pick<IngestContext, "warehouse" | "store" | "sources">,
+): Promise<{
+  readonly listed: number;
+  readonly unchanged: number;
+  readonly skipped: number;
+  readonly toLoad: readonly PlannedLoad[];
+}> {
   const loaded = new Map(
     (
       await context.warehouse.all<{ key: string; etag: string }>(

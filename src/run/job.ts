@@ -6,6 +6,7 @@ import type { DataTestResult } from "../quality/run-data-tests.ts";
 import type { WrittenRunReport } from "../report/write-run-report.ts";
 import type { AnalystRefreshResult } from "../serve/analyst-database.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
+import type { TransformPlan } from "../transform/plan-transforms.ts";
 import type { Project } from "../transform/project.ts";
 import type { TransformResult } from "../transform/run-transforms.ts";
 import type { Warehouse } from "../warehouse/warehouse.ts";
@@ -44,6 +45,7 @@ export interface StepResults {
   /** The SQL project and code models, loaded once per run (see `runProject`). */
   project?: Project;
   ingest?: IngestSummary;
+  plan?: TransformPlan;
   transform?: TransformResult;
   test?: readonly DataTestResult[];
   publish?: PublishResult;

@@ -15,6 +15,8 @@ export interface RunRecord {
     readonly status: string;
   }[];
   readonly seconds: number;
+  /** The plan found nothing new: the run ended after it, having built and published nothing. */
+  readonly nothingNew: boolean;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function runJob(job: JobDefinition, context: RunContext): Promise<R
   }
   if (!failure) logger.info({ trigger: context.trigger }, "run started");
   let recorded = false;
+  let nothingNew = false;
   for (const step of failure ? [] : job.steps) {
     const stepLogger = logger.child({ step: step.name });
     const stepStarted = performance.now();
@@ -111,6 +114,7 @@ export async function runJob(job: JobDefinition, context: RunContext): Promise<R
       "step finished",
     );
     if (outcome?.endsRun) {
+      nothingNew = outcome.endsRun === "nothing_new";
       logger.info({ step: step.name, reason: outcome.endsRun }, "nothing more to do in this run");
       break;
     }
@@ -123,8 +127,8 @@ export async function runJob(job: JobDefinition, context: RunContext): Promise<R
   }
   const status = failure ? "failed" : "succeeded";
   const seconds = (performance.now() - started) / 1000;
-  logger.info({ status, seconds: round(seconds) }, "run finished");
-  return { runId, job: job.name, status, error: failure, steps, seconds };
+  logger.info({ status, seconds: round(seconds), nothingNew }, "run finished");
+  return { runId, job: job.name, status, error: failure, steps, seconds, nothingNew };
 }
 
 function recordEnd(

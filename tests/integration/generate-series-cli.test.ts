@@ -13,7 +13,7 @@ async function planted(options: { users: number; days: number; seed: number; sta
 }
 
 describe("duckmart generate --start continues a series", () => {
-  it("60 days, then the next day, run after each: no superseded rows beyond the planted re-exports", async () => {
+  it("60 days, nothing new, the next day, a new setting: the plan stops an idle run, merges a new day, and no superseded rows go beyond the planted re-exports", async () => {
     const s3 = await startTestS3();
     const dir = tempDir("series");
     const env = {
@@ -26,10 +26,54 @@ describe("duckmart generate --start continues a series", () => {
     expect(first.code, first.stderr).toBe(0);
     const run1 = await runCli(["run"], env);
     expect(run1.code, run1.stderr).toBe(0);
+    const manifestRunId = async () =>
+      (JSON.parse((await s3.store.read("marts/_manifest.json")).toString()) as { run_id: string })
+        .run_id;
+    const firstPublished = await manifestRunId();
+
+    // Nothing new: the plan says so, and a run stops after it, publishing nothing.
+    const dryIdle = await runCli(["run", "--dry-run"], env);
+    expect(dryIdle.code, dryIdle.stderr).toBe(0);
+    expect(dryIdle.stdout).toContain("nothing new: no object to load and no model to build");
+    const idle = await runCli(["run"], env);
+    expect(idle.code, idle.stderr).toBe(0);
+    expect(idle.stdout).toContain("nothing new:");
+    const [idleRun] = await inspectWarehouse(env.DUCKMART_WAREHOUSE, (w) =>
+      w.all<{ nothing_new: boolean; steps: string }>(
+        `select r.nothing_new, string_agg(s.step, ',' order by s.started_at) as steps
+         from meta.runs r join meta.run_steps s using (run_id)
+         group by r.run_id, r.nothing_new, r.started_at order by r.started_at desc limit 1`,
+      ),
+    );
+    expect(idleRun).toEqual({ nothing_new: true, steps: "ingest,plan" });
+    expect(await manifestRunId()).toBe(firstPublished);
+
+    // A new day: the plan merges the new objects into the classified staging tables.
     const next = await runCli(["generate", ...common, "--days", "1", "--start", "2024-03-01"], env);
     expect(next.code, next.stderr).toBe(0);
+    const dryDay = await runCli(["run", "--dry-run"], env);
+    expect(dryDay.code, dryDay.stderr).toBe(0);
+    expect(dryDay.stdout).toMatch(/objects to load: visits 1 new, 0 replaced/);
+    expect(dryDay.stdout).toMatch(
+      /stg_visits_classified\s+incremental_by_key\s+merge\s+inputs_changed/,
+    );
     const run2 = await runCli(["run"], env);
     expect(run2.code, run2.stderr).toBe(0);
+    expect(run2.stdout).not.toContain("nothing new:");
+    const merged = await inspectWarehouse(env.DUCKMART_WAREHOUSE, (w) =>
+      w.all<{ model: string }>(
+        "select model from meta.model_builds where reason = 'incremental' order by model",
+      ),
+    );
+    expect(merged.map((row) => row.model)).toEqual(
+      expect.arrayContaining(["stg_events_classified", "stg_visits_classified"]),
+    );
+    expect(await manifestRunId()).not.toBe(firstPublished);
+
+    // A changed setting is something new, even with no new object.
+    const margin = await runCli(["run"], { ...env, DUCKMART_MARGIN: "0.5" });
+    expect(margin.code, margin.stderr).toBe(0);
+    expect(margin.stdout).not.toContain("nothing new:");
 
     const a = await planted({ users: 1000, days: 60, seed: 6 });
     const b = await planted({ users: 1000, days: 1, seed: 6, startDate: "2024-03-01" });

@@ -1,13 +1,15 @@
 import type { Command } from "commander";
 import { jobs } from "../../../jobs/index.ts";
 import { openEnvironment } from "../../run/environment.ts";
+import { planRun, type RunPlan } from "../../run/plan-run.ts";
 import { assertSucceeded } from "../../run/run-job.ts";
 import { startRun } from "../../run/start-run.ts";
 import { ConfigError } from "../../util/errors.ts";
 import { commandContext } from "../cli-context.ts";
+import { formatTable } from "../format-table.ts";
 import { printRunSummary } from "../run-summary.ts";
 
-/** `duckmart run [--job NAME] [--full-refresh] [--select MODELS] [--accept-changes]`. */
+/** `duckmart run [--job NAME] [--full-refresh] [--select MODELS] [--accept-changes] [--dry-run]`. */
 export function registerRunCommand(program: Command): void {
   program
     .command("run")
@@ -22,9 +24,19 @@ export function registerRunCommand(program: Command): void {
       "--accept-changes",
       "publish even when a publish guard breaches (a known, corrected re-export); recorded with the run",
     )
+    .option(
+      "--dry-run",
+      "print the plan (objects to load, each model's action and why) without loading or building",
+    )
     .action(
       async (
-        options: { job: string; fullRefresh?: boolean; select?: string; acceptChanges?: boolean },
+        options: {
+          job: string;
+          fullRefresh?: boolean;
+          select?: string;
+          acceptChanges?: boolean;
+          dryRun?: boolean;
+        },
         command: Command,
       ) => {
         const job = jobs.get(options.job);
@@ -35,6 +47,11 @@ export function registerRunCommand(program: Command): void {
         const { settings, logger } = commandContext(command);
         const environment = await openEnvironment(settings, logger, job.name);
         try {
+          if (options.dryRun) {
+            const plan = await planRun(environment, options);
+            process.stdout.write(formatPlan(plan));
+            return;
+          }
           const record = await startRun(environment, job, "manual", {
             fullRefresh: options.fullRefresh,
             select: options.select,
@@ -47,4 +64,41 @@ export function registerRunCommand(program: Command): void {
         }
       },
     );
+}
+
+function formatPlan(plan: RunPlan): string {
+  const lines = ["dry run: nothing was loaded, built or published", ""];
+  const loads = plan.loads.filter((load) => load.newObjects + load.replacedObjects > 0);
+  lines.push(
+    `objects to load: ${
+      loads.length === 0
+        ? "none"
+        : loads
+            .map(
+              (load) => `${load.source} ${load.newObjects} new, ${load.replacedObjects} replaced`,
+            )
+            .join("; ")
+    } (${plan.unchangedObjects} unchanged)`,
+    "",
+  );
+  const models = plan.transform.models.filter((model) => model.action !== "not_selected");
+  lines.push(
+    formatTable(
+      ["model", "kind", "action", "reason"],
+      models.map((planned) => [
+        planned.model.name,
+        planned.model.type === "code" ? "code" : planned.model.metadata.kind,
+        planned.incremental ? "merge" : planned.action === "build" ? "build" : "up to date",
+        planned.reason ?? "",
+      ]),
+    ),
+  );
+  const builds = models.filter((model) => model.action === "build");
+  lines.push(
+    "",
+    builds.length === 0 && loads.length === 0
+      ? "nothing new: no object to load and no model to build"
+      : `${builds.length} model(s) to build, ${builds.filter((model) => model.incremental).length} of them by merging new objects; ${models.length - builds.length} up to date`,
+  );
+  return `${lines.join("\n")}\n`;
 }

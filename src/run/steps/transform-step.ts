@@ -3,7 +3,10 @@ import { ModelError } from "../../util/errors.ts";
 import type { JobStep } from "../job.ts";
 import { runProject } from "./run-project.ts";
 
-/** Builds the models whose version or inputs changed; a failed model fails the run before publish. */
+/**
+ * Builds the models whose version or inputs changed (the plan step's plan,
+ * or a plan made here); a failed model fails the run before publish.
+ */
 export const transformStep: JobStep = {
   name: "transform",
   async run(context) {
@@ -12,6 +15,7 @@ export const transformStep: JobStep = {
       select: context.options.select,
       fullRefresh: context.options.fullRefresh,
       project: await runProject(context),
+      ...(context.results.plan ? { plan: context.results.plan } : {}),
       logger: context.logger,
     });
     context.results.transform = result;
@@ -27,7 +31,11 @@ export const transformStep: JobStep = {
     }
     return {
       rows: result.outcomes.reduce((sum, outcome) => sum + (outcome.rows ?? 0), 0),
-      detail: { built: result.built.length, upToDate: result.upToDate.length },
+      detail: {
+        built: result.built.length,
+        incremental: result.outcomes.filter((outcome) => outcome.reason === "incremental").length,
+        upToDate: result.upToDate.length,
+      },
     };
   },
 };
