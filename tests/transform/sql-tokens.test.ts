@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   commonTableExpressionNames,
   normaliseSql,
+  replaceTableReferences,
   tableReferences,
   tokenizeSql,
   variableReferences,
@@ -55,5 +56,16 @@ describe("sql-tokens", () => {
     const b = "select a, b from t where c = 'X y'";
     expect(normaliseSql(a)).toBe(normaliseSql(b));
     expect(normaliseSql(b)).not.toBe(normaliseSql("select a, b from t where c = 'x y'"));
+  });
+
+  it("replaces a table's FROM and JOIN references only, quoted or not", () => {
+    const sql = `/* reads raw.visits */
+select 'raw.visits' as label, v.* from raw."visits" v
+join RAW.visits w using (user_id), raw.visits_old
+where exists (select 1 from raw.visits)`;
+    expect(replaceTableReferences(sql, ["raw", "visits"], "temp.rows")).toBe(`/* reads raw.visits */
+select 'raw.visits' as label, v.* from temp.rows v
+join temp.rows w using (user_id), raw.visits_old
+where exists (select 1 from temp.rows)`);
   });
 });
