@@ -13,7 +13,7 @@ if (builtFromCurrentSources()) {
 } else {
   if (process.stderr.isTTY) {
     process.stderr.write(
-      "duckmart: running the TypeScript (dist/cli is missing or older than it); `npm run build` starts faster\n",
+      "duckmart: dist/cli is missing or older than the sources, so they run through tsx (slow to start; `npm run build` to fix)\n",
     );
   }
   const { register } = await import("tsx/esm/api");
