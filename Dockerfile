@@ -8,9 +8,14 @@ ENV NODE_ENV=production \
     DUCKMART_WAREHOUSE=/data/warehouse.duckdb \
     DUCKMART_WORK_DIR=/data/work
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-# .dockerignore keeps the host's node_modules, .duckmart and .git out of this copy.
+# The dependencies alone, in a layer of their own. --ignore-scripts holds back
+# the package's own `prepare` (the CLI build), which needs the sources copied
+# below; `npm rebuild` then runs the dependencies' install scripts.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm rebuild && npm cache clean --force
+# .dockerignore keeps the host's node_modules, dist, .duckmart and .git out of this copy.
 COPY . .
+# The CLI bundle (dist/cli), so that no TypeScript is compiled when it starts.
+RUN npm run build
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -10,6 +10,8 @@ import { defineConfig } from "vitest/config";
 // - browser: the run report opened in headless Chromium.
 // `npm test` runs every tier.
 const setup = "tests/support/setup.ts";
+// The tiers that start bin/duckmart.js bundle the CLI from the current sources first.
+const buildCli = "tests/support/build-cli.ts";
 const browser = ["tests/report/run-report.test.ts"];
 const reliability = ["tests/reliability/**/*.test.ts"];
 const integration = [
@@ -44,8 +46,24 @@ export default defineConfig({
           setupFiles: [setup, "tests/support/unit-tier-guard.ts"],
         },
       },
-      { extends: true, test: { name: "integration", include: integration, setupFiles: [setup] } },
-      { extends: true, test: { name: "reliability", include: reliability, setupFiles: [setup] } },
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: integration,
+          setupFiles: [setup],
+          globalSetup: buildCli,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "reliability",
+          include: reliability,
+          setupFiles: [setup],
+          globalSetup: buildCli,
+        },
+      },
       { extends: true, test: { name: "browser", include: browser, setupFiles: [setup] } },
     ],
   },

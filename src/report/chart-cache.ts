@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { packagePath } from "../util/package-path.ts";
 
 /** Rendered chart SVGs by key, so a run that rebuilt no mart does not draw its charts again. */
 export interface ChartCache {
@@ -57,16 +58,15 @@ let codeFingerprint: Promise<string> | undefined;
 export function chartCodeFingerprint(): Promise<string> {
   codeFingerprint ??= (async () => {
     const hash = createHash("sha256");
-    const here = new URL("./", import.meta.url);
     for (const file of ["report-charts.ts", "render-chart-svg.ts", "chart-cache.ts"]) {
-      hash.update(await readFile(new URL(file, here)));
+      hash.update(await readFile(packagePath("src/report", file)));
     }
-    const queries = new URL("./queries/", import.meta.url);
+    const queries = packagePath("src/report/queries");
     for (const name of (await readdir(queries)).sort()) {
-      hash.update(name).update(await readFile(new URL(name, queries)));
+      hash.update(name).update(await readFile(join(queries, name)));
     }
     for (const name of ["vega", "vega-lite"]) {
-      const manifest = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
+      const manifest = packagePath("node_modules", name, "package.json");
       hash.update(await readFile(manifest).catch(() => Buffer.from(name)));
     }
     return hash.digest("hex");

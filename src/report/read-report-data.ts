@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { readStagingCounts, type StagingCounts } from "../transform/staging-counts.ts";
 import { DuckmartError } from "../util/errors.ts";
+import { packagePath } from "../util/package-path.ts";
 import { readGuardChecks } from "../warehouse/guard-checks.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
 import { plainRow } from "./plain-row.ts";
@@ -36,7 +37,7 @@ export interface ReadReportOptions {
 
 /** Reads one SQL file of `queries/`. */
 export async function reportQuery(name: string): Promise<string> {
-  return readFile(new URL(`./queries/${name}.sql`, import.meta.url), "utf8");
+  return readFile(packagePath("src/report/queries", `${name}.sql`), "utf8");
 }
 
 /**

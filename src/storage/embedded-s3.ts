@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { StorageError } from "../util/errors.ts";
+import { packagePath } from "../util/package-path.ts";
 
 /** An S3 API server on loopback, for the demo and the tests. */
 export interface EmbeddedS3 {
@@ -12,7 +12,7 @@ export interface EmbeddedS3 {
   stop(): Promise<void>;
 }
 
-const childScript = fileURLToPath(new URL("./s3rver-child.mjs", import.meta.url));
+const childScript = packagePath("src/storage/s3rver-child.mjs");
 
 /**
  * Starts s3rver on a free 127.0.0.1 port with its data under `directory`

@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../util/package-path.ts";
 
 /** The repository's `sql/` folder, wherever the process was started from. */
-export const sqlRoot = fileURLToPath(new URL("../../sql/", import.meta.url));
+export const sqlRoot = packagePath("sql");

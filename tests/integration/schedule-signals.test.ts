@@ -154,9 +154,20 @@ describe("the container image", () => {
     expect(dockerfile).toMatch(/^FROM node:\d+\.\d+\.\d+-/m);
   });
 
-  it("keeps the host's node_modules, .duckmart and .git out of the build context", () => {
+  it("keeps the host's node_modules, dist, .duckmart and .git out of the build context", () => {
     const ignored = readFileSync(join(root, ".dockerignore"), "utf8").split("\n");
-    expect(ignored).toEqual(expect.arrayContaining(["node_modules", ".duckmart", ".git"]));
+    expect(ignored).toEqual(expect.arrayContaining(["node_modules", "dist", ".duckmart", ".git"]));
+  });
+
+  it("installs the dependencies before the sources are copied and builds the CLI after", () => {
+    // `npm ci` runs the package's `prepare` (the build), which needs the sources: not yet there.
+    const lines = dockerfile.split("\n");
+    const install = lines.findIndex((line) => /^RUN npm ci .*--ignore-scripts/.test(line));
+    const copy = lines.indexOf("COPY . .");
+    const build = lines.findIndex((line) => /^RUN npm run build\b/.test(line));
+    expect(install).toBeGreaterThan(-1);
+    expect(copy).toBeGreaterThan(install);
+    expect(build).toBeGreaterThan(copy);
   });
 
   it("is composed from pinned images only", () => {

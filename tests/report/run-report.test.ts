@@ -2,10 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dailyJob } from "../../jobs/daily.ts";
-import { registerDocsCommand } from "../../src/cli/commands/docs-command.ts";
+import { createProgram } from "../../src/cli/program.ts";
 import { loadSettings } from "../../src/config/load-settings.ts";
 import type { Settings } from "../../src/config/settings.ts";
 import { defaultGenerateOptions, generateExports } from "../../src/generate/generate-exports.ts";
@@ -485,8 +484,7 @@ describe("duckmart docs", () => {
   });
 
   async function docs(args: readonly string[]): Promise<string> {
-    const program = new Command("duckmart").option("--config <file>").exitOverride();
-    registerDocsCommand(program);
+    const program = createProgram();
     const written: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string | Uint8Array) => {

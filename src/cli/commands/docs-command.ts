@@ -19,57 +19,40 @@ import { commandContext } from "../cli-context.ts";
  * read-only; while a run holds the warehouse it reads the analyst database
  * (the last completed run) instead.
  */
-export function registerDocsCommand(program: Command): void {
-  program
-    .command("docs")
-    .description("write the HTML run report of the last (or given) run and print its path")
-    .option("--run <run_id>", "the run to report on (default: the newest run)")
-    .option(
-      "--dictionary",
-      "write the data dictionary (sources, models, columns, tests) as Markdown instead",
-    )
-    .option(
-      "--out <file>",
-      "where to write it (default: reports/<run_id>/index.html next to the warehouse)",
-    )
-    .action(
-      async (options: { run?: string; out?: string; dictionary?: boolean }, command: Command) => {
-        const { settings, logger } = commandContext(command);
-        if (options.dictionary) {
-          const path = resolve(
-            options.out ??
-              join(dirname(resolve(settings.warehouse)), "reports", "data-dictionary.md"),
-          );
-          const dictionary = renderDataDictionary(
-            resolveSources(settings),
-            await projectFor(settings),
-          );
-          await mkdir(dirname(path), { recursive: true });
-          await writeFile(path, dictionary);
-          process.stdout.write(`${path}\n`);
-          return;
-        }
-        const { database, note } = await openForReport(
-          settings.warehouse,
-          analystDatabasePath(settings),
-          logger,
-        );
-        try {
-          if (note) logger.warn(note);
-          const written = await writeRunReport(database, {
-            runId: options.run,
-            baseCurrency: settings.baseCurrency,
-            warehousePath: settings.warehouse,
-            outFile: options.out,
-            databasePath: database.path,
-            logger,
-          });
-          process.stdout.write(`${written.path}\n`);
-        } finally {
-          database.close();
-        }
-      },
+export async function docsCommand(
+  options: { run?: string; out?: string; dictionary?: boolean },
+  command: Command,
+): Promise<void> {
+  const { settings, logger } = commandContext(command);
+  if (options.dictionary) {
+    const path = resolve(
+      options.out ?? join(dirname(resolve(settings.warehouse)), "reports", "data-dictionary.md"),
     );
+    const dictionary = renderDataDictionary(resolveSources(settings), await projectFor(settings));
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, dictionary);
+    process.stdout.write(`${path}\n`);
+    return;
+  }
+  const { database, note } = await openForReport(
+    settings.warehouse,
+    analystDatabasePath(settings),
+    logger,
+  );
+  try {
+    if (note) logger.warn(note);
+    const written = await writeRunReport(database, {
+      runId: options.run,
+      baseCurrency: settings.baseCurrency,
+      warehousePath: settings.warehouse,
+      outFile: options.out,
+      databasePath: database.path,
+      logger,
+    });
+    process.stdout.write(`${written.path}\n`);
+  } finally {
+    database.close();
+  }
 }
 
 async function openForReport(

@@ -3,87 +3,83 @@ import { openEnvironment } from "../../run/environment.ts";
 import { commandContext } from "../cli-context.ts";
 import { formatTable } from "../format-table.ts";
 
-/** `duckmart files list|skip|unskip`: the operator's view of raw files. */
-export function registerFilesCommand(program: Command): void {
-  const files = program
-    .command("files")
-    .description("list raw files, or skip a bad one so later runs go on");
+/** `duckmart files skip KEY [--reason TEXT]`: later runs go on without this object (its current version). */
+export async function skipFileCommand(
+  key: string,
+  options: { reason?: string },
+  command: Command,
+): Promise<void> {
+  const { settings, logger } = commandContext(command);
+  const environment = await openEnvironment(settings, logger, "files");
+  try {
+    const object = await environment.store.head(key);
+    await environment.warehouse.run(
+      "insert or replace into meta.skipped_files values ($1, $2, $3, now()::timestamp)",
+      [key, object?.etag ?? null, options.reason ?? null],
+    );
+    process.stdout.write(
+      object
+        ? `skipped ${key} (ETag ${object.etag}); a new version of it will load again\n`
+        : `skipped ${key} (not in the bucket now; any version of it stays skipped)\n`,
+    );
+  } finally {
+    environment.close();
+  }
+}
 
-  files
-    .command("skip <key>")
-    .description("do not load this object (its current version) again; later runs go on without it")
-    .option("--reason <text>", "why, kept in meta.skipped_files")
-    .action(async (key: string, options: { reason?: string }, command: Command) => {
-      const { settings, logger } = commandContext(command);
-      const environment = await openEnvironment(settings, logger, "files");
-      try {
-        const object = await environment.store.head(key);
-        await environment.warehouse.run(
-          "insert or replace into meta.skipped_files values ($1, $2, $3, now()::timestamp)",
-          [key, object?.etag ?? null, options.reason ?? null],
-        );
-        process.stdout.write(
-          object
-            ? `skipped ${key} (ETag ${object.etag}); a new version of it will load again\n`
-            : `skipped ${key} (not in the bucket now; any version of it stays skipped)\n`,
-        );
-      } finally {
-        environment.close();
-      }
-    });
+/** `duckmart files unskip KEY`: load this object again on the next run. */
+export async function unskipFileCommand(
+  key: string,
+  _options: unknown,
+  command: Command,
+): Promise<void> {
+  const { settings, logger } = commandContext(command);
+  const environment = await openEnvironment(settings, logger, "files");
+  try {
+    const [row] = await environment.warehouse.all<{ n: number }>(
+      "delete from meta.skipped_files where key = $1 returning 1 as n",
+      [key],
+    );
+    process.stdout.write(row ? `unskipped ${key}\n` : `${key} was not skipped\n`);
+  } finally {
+    environment.close();
+  }
+}
 
-  files
-    .command("unskip <key>")
-    .description("load this object again on the next run")
-    .action(async (key: string, _options: unknown, command: Command) => {
-      const { settings, logger } = commandContext(command);
-      const environment = await openEnvironment(settings, logger, "files");
-      try {
-        const [row] = await environment.warehouse.all<{ n: number }>(
-          "delete from meta.skipped_files where key = $1 returning 1 as n",
-          [key],
-        );
-        process.stdout.write(row ? `unskipped ${key}\n` : `${key} was not skipped\n`);
-      } finally {
-        environment.close();
-      }
-    });
-
-  files
-    .command("list")
-    .description("files loaded, skipped, or failed in their last attempt")
-    .option("--failed", "only files whose last attempt failed")
-    .action(async (options: { failed?: boolean }, command: Command) => {
-      const { settings, logger } = commandContext(command);
-      const environment = await openEnvironment(settings, logger, "files");
-      try {
-        const rows = await environment.warehouse.all<Record<string, unknown>>(
-          `with last_attempt as (
-             select * from meta.file_loads qualify row_number() over (partition by key order by loaded_at desc) = 1
-           )
-           select a.key, a.source, case when s.key is not null then 'skipped' else a.status end as status,
-                  a.rows_read, a.rows_loaded, a.rows_rejected, a.reason, a.run_id
-           from last_attempt a left join meta.skipped_files s using (key)
-           ${options.failed ? "where a.status = 'failed' and s.key is null" : ""}
-           order by a.key`,
-        );
-        process.stdout.write(
-          `${formatTable(
-            ["key", "source", "status", "read", "loaded", "rejected", "reason", "run"],
-            rows.map((r) => [
-              r.key,
-              r.source,
-              r.status,
-              r.rows_read,
-              r.rows_loaded,
-              r.rows_rejected,
-              r.reason,
-              r.run_id,
-            ]),
-          )}\n`,
-        );
-      } finally {
-        environment.close();
-      }
-    });
+/** `duckmart files list [--failed]`: raw files and the outcome of their last load. */
+export async function listFilesCommand(
+  options: { failed?: boolean },
+  command: Command,
+): Promise<void> {
+  const { settings, logger } = commandContext(command);
+  const environment = await openEnvironment(settings, logger, "files");
+  try {
+    const rows = await environment.warehouse.all<Record<string, unknown>>(
+      `with last_attempt as (
+         select * from meta.file_loads qualify row_number() over (partition by key order by loaded_at desc) = 1
+       )
+       select a.key, a.source, case when s.key is not null then 'skipped' else a.status end as status,
+              a.rows_read, a.rows_loaded, a.rows_rejected, a.reason, a.run_id
+       from last_attempt a left join meta.skipped_files s using (key)
+       ${options.failed ? "where a.status = 'failed' and s.key is null" : ""}
+       order by a.key`,
+    );
+    process.stdout.write(
+      `${formatTable(
+        ["key", "source", "status", "read", "loaded", "rejected", "reason", "run"],
+        rows.map((r) => [
+          r.key,
+          r.source,
+          r.status,
+          r.rows_read,
+          r.rows_loaded,
+          r.rows_rejected,
+          r.reason,
+          r.run_id,
+        ]),
+      )}\n`,
+    );
+  } finally {
+    environment.close();
+  }
 }

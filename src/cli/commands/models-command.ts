@@ -21,67 +21,63 @@ type ModelState = {
  * layer, kind, version, last build, rows and parents; what feeds a model and
  * what it feeds; or the exact SQL a model runs (generated staging models too).
  */
-export function registerModelsCommand(program: Command): void {
-  program
-    .command("models")
-    .description("list the models, show a model's lineage, or print the SQL it runs")
-    .option("--lineage <model>", "what feeds the model and what it feeds")
-    .option("--sql <model>", "print the SQL the model runs, header included")
-    .action(async (options: { lineage?: string; sql?: string }, command: Command) => {
-      const { settings, logger } = commandContext(command);
-      const project = await projectFor(settings);
-      const named = (name: string) => {
-        const model = project.models.get(name);
-        if (model === undefined) {
-          throw new DuckmartError(
-            `unknown model ${name} (known: ${[...project.models.keys()].sort().join(", ")})`,
-          );
-        }
-        return model;
-      };
-      if (options.sql !== undefined) {
-        const model = named(options.sql);
-        if (model.type !== "sql") {
-          throw new DuckmartError(
-            `${model.name} is computed in TypeScript (code model ${model.codeVersion}); it has no SQL`,
-          );
-        }
-        process.stdout.write(model.sql.endsWith("\n") ? model.sql : `${model.sql}\n`);
-        return;
-      }
-      if (options.lineage !== undefined) {
-        named(options.lineage);
-        process.stdout.write(`${lineage(project, options.lineage)}\n`);
-        return;
-      }
-      const states = await readStates(settings.warehouse, logger);
-      const versions = computeVersions(project, settings);
-      const rows = project.graph.order.map((name) => {
-        const model = named(name);
-        const state = states.get(name);
-        const version = versions.get(name)?.version.slice(0, 12) ?? "";
-        const current =
-          state === undefined
-            ? "never built"
-            : state.version.startsWith(version)
-              ? ""
-              : "changed since";
-        return [
-          name,
-          model.layer,
-          model.type === "code" ? "code" : model.metadata.kind,
-          version,
-          state
-            ? `${state.built_at.toISOString().slice(0, 19).replace("T", " ")}${current ? ` (${current})` : ""}`
-            : current,
-          state?.rows ?? null,
-          [...model.sources.map((source) => `raw.${source}`), ...model.parents].join(", "),
-        ];
-      });
-      process.stdout.write(
-        `${formatTable(["model", "layer", "kind", "version", "last build", "rows", "reads"], rows)}\n`,
+export async function modelsCommand(
+  options: { lineage?: string; sql?: string },
+  command: Command,
+): Promise<void> {
+  const { settings, logger } = commandContext(command);
+  const project = await projectFor(settings);
+  const named = (name: string) => {
+    const model = project.models.get(name);
+    if (model === undefined) {
+      throw new DuckmartError(
+        `unknown model ${name} (known: ${[...project.models.keys()].sort().join(", ")})`,
       );
-    });
+    }
+    return model;
+  };
+  if (options.sql !== undefined) {
+    const model = named(options.sql);
+    if (model.type !== "sql") {
+      throw new DuckmartError(
+        `${model.name} is computed in TypeScript (code model ${model.codeVersion}); it has no SQL`,
+      );
+    }
+    process.stdout.write(model.sql.endsWith("\n") ? model.sql : `${model.sql}\n`);
+    return;
+  }
+  if (options.lineage !== undefined) {
+    named(options.lineage);
+    process.stdout.write(`${lineage(project, options.lineage)}\n`);
+    return;
+  }
+  const states = await readStates(settings.warehouse, logger);
+  const versions = computeVersions(project, settings);
+  const rows = project.graph.order.map((name) => {
+    const model = named(name);
+    const state = states.get(name);
+    const version = versions.get(name)?.version.slice(0, 12) ?? "";
+    const current =
+      state === undefined
+        ? "never built"
+        : state.version.startsWith(version)
+          ? ""
+          : "changed since";
+    return [
+      name,
+      model.layer,
+      model.type === "code" ? "code" : model.metadata.kind,
+      version,
+      state
+        ? `${state.built_at.toISOString().slice(0, 19).replace("T", " ")}${current ? ` (${current})` : ""}`
+        : current,
+      state?.rows ?? null,
+      [...model.sources.map((source) => `raw.${source}`), ...model.parents].join(", "),
+    ];
+  });
+  process.stdout.write(
+    `${formatTable(["model", "layer", "kind", "version", "last build", "rows", "reads"], rows)}\n`,
+  );
 }
 
 /** Last successful build per model, when the warehouse exists and is not locked by a run. */

@@ -1,69 +1,42 @@
 import type { Command } from "commander";
-import { jobs } from "../../../jobs/index.ts";
+import { loadJob } from "../../../jobs/index.ts";
 import { openEnvironment } from "../../run/environment.ts";
 import { planRun, type RunPlan } from "../../run/plan-run.ts";
 import { assertSucceeded } from "../../run/run-job.ts";
 import { startRun } from "../../run/start-run.ts";
-import { ConfigError } from "../../util/errors.ts";
 import { commandContext } from "../cli-context.ts";
 import { formatTable } from "../format-table.ts";
 import { printRunSummary } from "../run-summary.ts";
 
 /** `duckmart run [--job NAME] [--full-refresh] [--select MODELS] [--accept-changes] [--dry-run]`. */
-export function registerRunCommand(program: Command): void {
-  program
-    .command("run")
-    .description("run one job now (default daily: ingest → transform → test → guard → publish)")
-    .option("--job <name>", `job to run (${[...jobs.keys()].join(", ")})`, "daily")
-    .option("--full-refresh", "rebuild every model")
-    .option(
-      "--select <models>",
-      "models to build: name, name+ (and descendants), +name (and ancestors)",
-    )
-    .option(
-      "--accept-changes",
-      "publish even when a publish guard breaches (a known, corrected re-export); recorded with the run",
-    )
-    .option(
-      "--dry-run",
-      "print the plan (objects to load, each model's action and why) without loading or building",
-    )
-    .action(
-      async (
-        options: {
-          job: string;
-          fullRefresh?: boolean;
-          select?: string;
-          acceptChanges?: boolean;
-          dryRun?: boolean;
-        },
-        command: Command,
-      ) => {
-        const job = jobs.get(options.job);
-        if (!job)
-          throw new ConfigError(
-            `unknown job ${options.job} (known: ${[...jobs.keys()].join(", ")})`,
-          );
-        const { settings, logger } = commandContext(command);
-        const environment = await openEnvironment(settings, logger, job.name);
-        try {
-          if (options.dryRun) {
-            const plan = await planRun(environment, options);
-            process.stdout.write(formatPlan(plan));
-            return;
-          }
-          const record = await startRun(environment, job, "manual", {
-            fullRefresh: options.fullRefresh,
-            select: options.select,
-            acceptChanges: options.acceptChanges,
-          });
-          await printRunSummary(environment, record);
-          assertSucceeded(record);
-        } finally {
-          environment.close();
-        }
-      },
-    );
+export async function runCommand(
+  options: {
+    job: string;
+    fullRefresh?: boolean;
+    select?: string;
+    acceptChanges?: boolean;
+    dryRun?: boolean;
+  },
+  command: Command,
+): Promise<void> {
+  const job = await loadJob(options.job);
+  const { settings, logger } = commandContext(command);
+  const environment = await openEnvironment(settings, logger, job.name);
+  try {
+    if (options.dryRun) {
+      process.stdout.write(formatPlan(await planRun(environment, options)));
+      return;
+    }
+    const record = await startRun(environment, job, "manual", {
+      fullRefresh: options.fullRefresh,
+      select: options.select,
+      acceptChanges: options.acceptChanges,
+    });
+    await printRunSummary(environment, record);
+    assertSucceeded(record);
+  } finally {
+    environment.close();
+  }
 }
 
 function formatPlan(plan: RunPlan): string {

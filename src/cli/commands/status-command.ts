@@ -15,130 +15,122 @@ import { formatTable } from "../format-table.ts";
  * can serve as a monitoring probe. While a run holds the warehouse it reads the
  * analyst database (the last completed run) instead.
  */
-export function registerStatusCommand(program: Command): void {
-  program
-    .command("status")
-    .description(
-      "last runs, source freshness, mart sizes and publish guards; non-zero exit when a source breaks a freshness SLA",
-    )
-    .action(async (_options: unknown, command: Command) => {
-      const { settings } = commandContext(command);
-      const { warehouse, note } = await openForReading(
-        settings.warehouse,
-        analystDatabasePath(settings),
-      );
-      try {
-        const status = await readStatus(warehouse, {
-          slaHours: settings.freshnessSlaHours,
-          eventFreshnessHours: settings.eventFreshnessHours,
-          sources: resolveSources(settings).map((source) => ({
-            name: source.declaration.name,
-            ...(source.declaration.eventTime === undefined
-              ? {}
-              : { eventTime: source.declaration.eventTime }),
-            expectsFiles: source.listed && !source.declaration.optional,
-          })),
-        });
-        const hours = (value: number | null) =>
-          value === null ? null : Math.round(value * 10) / 10;
-        const lines = [
-          ...(note ? [note, ""] : []),
-          "last runs",
-          formatTable(
-            ["run", "job", "trigger", "status", "started", "seconds", "error"],
-            status.runs.map((r) => [
-              r.run_id,
-              r.job,
-              r.trigger,
-              r.status,
-              r.started_at,
-              r.seconds,
-              r.error,
-            ]),
-          ),
-          "",
-          `sources (file-age SLA ${settings.freshnessSlaHours} h; event-time SLA where set in eventFreshnessHours)`,
-          formatTable(
-            [
-              "source",
-              "files",
-              "newest file",
-              "age h",
-              "SLA",
-              "newest event",
-              "event age h",
-              "event SLA",
-            ],
-            status.sources.map((s) => [
-              s.source,
-              s.files,
-              s.newestFile,
-              hours(s.ageHours),
-              s.breach ? "BREACH" : "ok",
-              s.newestEvent,
-              hours(s.eventAgeHours),
-              s.eventSlaHours === null
-                ? "-"
-                : `${s.eventBreach ? "BREACH" : "ok"} (${s.eventSlaHours} h)`,
-            ]),
-          ),
-          "",
-          "marts",
-          formatTable(
-            ["mart", "rows"],
-            status.marts.map((m) => [m.mart, m.rows]),
-          ),
-          ...(status.guards
-            ? [
-                "",
-                `guards of run ${status.guards.runId}${status.guards.acceptedChanges ? " (published with --accept-changes)" : ""}`,
-                formatTable(
-                  ["check", "subject", "published", "now", "figure", "threshold", "status"],
-                  status.guards.checks.map((c) => [
-                    c.check,
-                    c.subject,
-                    c.previous,
-                    c.current,
-                    c.figure === null ? null : Number(c.figure.toPrecision(4)),
-                    c.threshold,
-                    c.status === "pass" ? "ok" : c.status.toUpperCase(),
-                  ]),
-                ),
-              ]
-            : []),
-        ];
-        process.stdout.write(`${lines.join("\n")}\n`);
-        const late = status.sources.filter((s) => s.breach);
-        const stale = status.sources.filter((s) => s.eventBreach);
-        const problems = [
-          ...(late.length > 0
-            ? [
-                `freshness SLA (${settings.freshnessSlaHours} h) broken by ${late
-                  .map((s) =>
-                    s.ageHours === null
-                      ? `${s.source} (no files)`
-                      : `${s.source} (${s.ageHours.toFixed(1)} h)`,
-                  )
-                  .join(", ")}`,
-              ]
-            : []),
-          ...(stale.length > 0
-            ? [
-                `event-time freshness broken by ${stale
-                  .map((s) =>
-                    s.eventAgeHours === null
-                      ? `${s.source} (no events, SLA ${s.eventSlaHours} h)`
-                      : `${s.source} (newest event ${s.eventAgeHours.toFixed(1)} h old, SLA ${s.eventSlaHours} h)`,
-                  )
-                  .join(", ")}`,
-              ]
-            : []),
-        ];
-        if (problems.length > 0) throw new DuckmartError(problems.join("; "));
-      } finally {
-        warehouse.close();
-      }
+export async function statusCommand(_options: unknown, command: Command): Promise<void> {
+  const { settings } = commandContext(command);
+  const { warehouse, note } = await openForReading(
+    settings.warehouse,
+    analystDatabasePath(settings),
+  );
+  try {
+    const status = await readStatus(warehouse, {
+      slaHours: settings.freshnessSlaHours,
+      eventFreshnessHours: settings.eventFreshnessHours,
+      sources: resolveSources(settings).map((source) => ({
+        name: source.declaration.name,
+        ...(source.declaration.eventTime === undefined
+          ? {}
+          : { eventTime: source.declaration.eventTime }),
+        expectsFiles: source.listed && !source.declaration.optional,
+      })),
     });
+    const hours = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
+    const lines = [
+      ...(note ? [note, ""] : []),
+      "last runs",
+      formatTable(
+        ["run", "job", "trigger", "status", "started", "seconds", "error"],
+        status.runs.map((r) => [
+          r.run_id,
+          r.job,
+          r.trigger,
+          r.status,
+          r.started_at,
+          r.seconds,
+          r.error,
+        ]),
+      ),
+      "",
+      `sources (file-age SLA ${settings.freshnessSlaHours} h; event-time SLA where set in eventFreshnessHours)`,
+      formatTable(
+        [
+          "source",
+          "files",
+          "newest file",
+          "age h",
+          "SLA",
+          "newest event",
+          "event age h",
+          "event SLA",
+        ],
+        status.sources.map((s) => [
+          s.source,
+          s.files,
+          s.newestFile,
+          hours(s.ageHours),
+          s.breach ? "BREACH" : "ok",
+          s.newestEvent,
+          hours(s.eventAgeHours),
+          s.eventSlaHours === null
+            ? "-"
+            : `${s.eventBreach ? "BREACH" : "ok"} (${s.eventSlaHours} h)`,
+        ]),
+      ),
+      "",
+      "marts",
+      formatTable(
+        ["mart", "rows"],
+        status.marts.map((m) => [m.mart, m.rows]),
+      ),
+      ...(status.guards
+        ? [
+            "",
+            `guards of run ${status.guards.runId}${status.guards.acceptedChanges ? " (published with --accept-changes)" : ""}`,
+            formatTable(
+              ["check", "subject", "published", "now", "figure", "threshold", "status"],
+              status.guards.checks.map((c) => [
+                c.check,
+                c.subject,
+                c.previous,
+                c.current,
+                c.figure === null ? null : Number(c.figure.toPrecision(4)),
+                c.threshold,
+                c.status === "pass" ? "ok" : c.status.toUpperCase(),
+              ]),
+            ),
+          ]
+        : []),
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+    const late = status.sources.filter((s) => s.breach);
+    const stale = status.sources.filter((s) => s.eventBreach);
+    const problems = [
+      ...(late.length > 0
+        ? [
+            `freshness SLA (${settings.freshnessSlaHours} h) broken by ${late
+              .map((s) =>
+                s.ageHours === null
+                  ? `${s.source} (no files)`
+                  : `${s.source} (${s.ageHours.toFixed(1)} h)`,
+              )
+              .join(", ")}`,
+          ]
+        : []),
+      ...(stale.length > 0
+        ? [
+            `event-time freshness broken by ${stale
+              .map((s) =>
+                s.eventAgeHours === null
+                  ? `${s.source} (no events, SLA ${s.eventSlaHours} h)`
+                  : `${s.source} (newest event ${s.eventAgeHours.toFixed(1)} h old, SLA ${s.eventSlaHours} h)`,
+              )
+              .join(", ")}`,
+          ]
+        : []),
+    ];
+    if (problems.length > 0) throw new DuckmartError(problems.join("; "));
+  } finally {
+    warehouse.close();
+  }
 }
 
 async function openForReading(

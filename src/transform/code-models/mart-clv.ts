@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { conditionalPurchaseFactor } from "../../clv/bgnbd-score.ts";
 import type { BgNbdParams } from "../../clv/types.ts";
 import { ModelError } from "../../util/errors.ts";
+import { packagePath } from "../../util/package-path.ts";
 import type { CodeModelDefinition } from "../model.ts";
 import { normaliseSql } from "../sql-tokens.ts";
 import { fingerprint } from "../stable-hash.ts";
@@ -9,7 +10,7 @@ import { parseTestDeclarations } from "../test-declarations.ts";
 import { numberListParameter, readNumberColumns } from "./read-number-columns.ts";
 
 /** The per-buyer scoring query; its normalised text is part of the model's version. */
-const scoreSql = readFileSync(new URL("./mart-clv.sql", import.meta.url), "utf8");
+const scoreSql = readFileSync(packagePath("src/transform/code-models/mart-clv.sql"), "utf8");
 
 /**
  * Bump when the scoring code in `src/clv` (conditionalPurchaseFactor) changes
