@@ -3,9 +3,11 @@
  * RSS (DuckDB's native memory included) is its own:
  * `node --import tsx bench/bench-phase.ts <phase> <input.json> <output.json>`.
  * Phases: `generate` (synthetic exports to a folder), `run` (one run of the
- * daily job against the bench's S3 server) and `baseline` (bare DuckDB).
+ * daily job against the bench's S3 server) and `baseline` (the hand-written
+ * DuckDB script, bench/handwritten-duckdb.sql).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { dailyJob } from "../jobs/daily.ts";
 import { loadSettings } from "../src/config/load-settings.ts";
 import type { Settings } from "../src/config/settings.ts";
@@ -16,7 +18,11 @@ import type { JobDefinition, JobStep } from "../src/run/job.ts";
 import { startRun } from "../src/run/start-run.ts";
 import { reportStep } from "../src/run/steps/report-step.ts";
 import { directorySink } from "../src/storage/key-sinks.ts";
-import { runBareDuckDbBaseline } from "./bare-duckdb-baseline.ts";
+import {
+  type HandwrittenSource,
+  handwrittenSources,
+  runHandwrittenDuckDb,
+} from "./handwritten-duckdb.ts";
 import { maxRssMb, startRssSampler } from "./rss-sampler.ts";
 
 /** Settings overrides and S3 credentials a `run` or `baseline` phase gets from the driver. */
@@ -33,7 +39,7 @@ export interface GenerateInput {
   readonly out: string;
 }
 
-/** Input of the `baseline` phase. */
+/** Input of the `baseline` phase: the run's settings, and the files of the full build. */
 export interface BaselineInput extends PhaseEnvironment {
   readonly databasePath: string;
   readonly exportsDir: string;
@@ -111,11 +117,24 @@ switch (phase) {
     break;
   case "baseline": {
     const baseline = input as BaselineInput;
-    const result = await runBareDuckDbBaseline({
+    const settings = settingsFor(baseline);
+    // The exports lie at {exportsDir}/{source}/dt=…/part-000.csv.
+    const files = Object.fromEntries(
+      handwrittenSources.map((source) => [
+        source,
+        baseline.files.filter((file) => file.startsWith(join(baseline.exportsDir, source, "/"))),
+      ]),
+    ) as Record<HandwrittenSource, string[]>;
+    mkdirSync(dirname(baseline.databasePath), { recursive: true });
+    const result = await runHandwrittenDuckDb({
       databasePath: baseline.databasePath,
-      exportsDir: baseline.exportsDir,
-      files: baseline.files,
-      settings: settingsFor(baseline),
+      files,
+      baseCurrency: settings.baseCurrency,
+      margin: settings.margin,
+      assumedCac: settings.assumedCac,
+      memoryLimit: settings.memoryLimit,
+      threads: settings.threads,
+      tempDirectory: settings.tempDirectory,
     });
     output = { ...result, peakRssMb: maxRssMb() };
     break;
