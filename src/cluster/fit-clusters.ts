@@ -117,10 +117,12 @@ export function fitClusters(
     for (let i = 0; i < sampleSize; i++) labels[i] = nearestCentre(sample, i, centres, k, d);
     return labels;
   };
-  const scores = silhouettes(
+  const fittedLabels = fits.map((fit) => labelSample(fit.centres, fit.k));
+  const values = silhouettes(
     samplePoints,
-    fits.map((fit) => ({ k: fit.k, labels: labelSample(fit.centres, fit.k) })),
-  ).map(mean);
+    fits.map((fit, i) => ({ k: fit.k, labels: fittedLabels[i] as Int32Array })),
+  );
+  const scores = values.map(mean);
   const candidates = fits.map((fit, i) => ({
     k: fit.k,
     inertia: fit.inertia,
@@ -136,18 +138,33 @@ export function fitClusters(
     if (score > best || (Number.isNaN(best) && !Number.isNaN(score))) chosen = i;
   }
   const fit = fits[chosen] as KMeansFit;
-  const centres = numberByMonetary(fit, input.monetary, points.weights, d);
+  const order = monetaryOrder(fit, input.monetary, points.weights);
   const k = fit.k;
+  const centres = new Float64Array(k * d);
+  order.forEach((old, c) => {
+    for (let t = 0; t < d; t++) centres[c * d + t] = fit.centres[old * d + t] as number;
+  });
 
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = nearestCentre(points.coordinates, i, centres, k, d);
   const sampleLabels = labelSample(centres, k);
-  const [values] = silhouettes(samplePoints, [{ k, labels: sampleLabels }]);
+  // Renumbering moves no sampled point (unless one is exactly as near to two
+  // centres): its silhouettes are then those already computed, as a
+  // silhouette does not depend on how clusters are numbered.
+  const renumbered = new Int32Array(k);
+  order.forEach((old, c) => {
+    renumbered[old] = c;
+  });
+  const fitted = fittedLabels[chosen] as Int32Array;
+  const moved = sampleLabels.some((label, i) => label !== renumbered[fitted[i] as number]);
+  const sampleValues = moved
+    ? (silhouettes(samplePoints, [{ k, labels: sampleLabels }])[0] as Float64Array)
+    : (values[chosen] as Float64Array);
   const clusterSilhouettes = new Float64Array(k);
   const sampledMembers = new Float64Array(k);
   for (let i = 0; i < sampleSize; i++) {
     const label = sampleLabels[i] as number;
-    clusterSilhouettes[label] = (clusterSilhouettes[label] as number) + (values?.[i] as number);
+    clusterSilhouettes[label] = (clusterSilhouettes[label] as number) + (sampleValues[i] as number);
     sampledMembers[label] = (sampledMembers[label] as number) + 1;
   }
   for (let c = 0; c < k; c++)
@@ -158,20 +175,19 @@ export function fitClusters(
     centres,
     labels,
     inertia: fit.inertia,
-    silhouette: mean(values ?? new Float64Array()),
+    silhouette: mean(sampleValues),
     clusterSilhouettes,
     sampledMembers,
     candidates,
   };
 }
 
-/** Centres reordered by ascending weighted mean monetary of their members (ties: fitted order). */
-function numberByMonetary(
-  fit: KMeansFit,
-  monetary: Float64Array,
-  weights: Float64Array,
-  d: number,
-): Float64Array {
+/**
+ * The fitted clusters in ascending order of their members' weighted mean
+ * monetary (ties: fitted order): cluster c of the result is fitted cluster
+ * `order[c]`.
+ */
+function monetaryOrder(fit: KMeansFit, monetary: Float64Array, weights: Float64Array): number[] {
   const total = new Float64Array(fit.k);
   const mass = new Float64Array(fit.k);
   for (let i = 0; i < fit.labels.length; i++) {
@@ -180,12 +196,7 @@ function numberByMonetary(
     mass[label] = (mass[label] as number) + (weights[i] as number);
   }
   const meanOf = (c: number) => (total[c] as number) / (mass[c] as number);
-  const order = [...Array(fit.k).keys()].sort((a, b) => meanOf(a) - meanOf(b) || a - b);
-  const centres = new Float64Array(fit.k * d);
-  order.forEach((old, c) => {
-    for (let t = 0; t < d; t++) centres[c * d + t] = fit.centres[old * d + t] as number;
-  });
-  return centres;
+  return [...Array(fit.k).keys()].sort((a, b) => meanOf(a) - meanOf(b) || a - b);
 }
 
 /** A deterministic uniform subsample of `size` distinct points, weights kept. */

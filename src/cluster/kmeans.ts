@@ -89,7 +89,8 @@ export function kMeansPlusPlus(points: WeightedPoints, k: number, random: Random
     closest[i] = squaredDistance(x, i, centres, 0, d);
     scores[i] = (w[i] as number) * (closest[i] as number);
   }
-  const candidateClosest = new Float64Array(n);
+  // Two buffers that trade places when a candidate wins: no copy per winning candidate.
+  let candidateClosest = new Float64Array(n);
   let bestClosest = new Float64Array(n);
   for (let c = 1; c < k; c++) {
     let bestCandidate = -1;
@@ -105,7 +106,7 @@ export function kMeansPlusPlus(points: WeightedPoints, k: number, random: Random
       if (potential < bestPotential) {
         bestPotential = potential;
         bestCandidate = candidate;
-        bestClosest = candidateClosest.slice();
+        [bestClosest, candidateClosest] = [candidateClosest, bestClosest];
       }
     }
     for (let t = 0; t < d; t++) centres[c * d + t] = x[bestCandidate * d + t] as number;
@@ -208,6 +209,14 @@ export function lloyd(
       const label = labels[i] as number;
       const weight = w[i] as number;
       mass[label] = (mass[label] as number) + weight;
+      if (d === 3) {
+        // The loop below unrolled for the fit's three features: same operations, same order.
+        const at = label * 3;
+        sums[at] = (sums[at] as number) + weight * (x[i * 3] as number);
+        sums[at + 1] = (sums[at + 1] as number) + weight * (x[i * 3 + 1] as number);
+        sums[at + 2] = (sums[at + 2] as number) + weight * (x[i * 3 + 2] as number);
+        continue;
+      }
       for (let t = 0; t < d; t++)
         sums[label * d + t] = (sums[label * d + t] as number) + weight * (x[i * d + t] as number);
     }

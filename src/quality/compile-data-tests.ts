@@ -28,6 +28,22 @@ export interface CompiledDataTest {
    * 100 (SPEC §4). `sql` counts exactly these rows.
    */
   readonly rowsSql?: string;
+  /**
+   * Row tests that filter the model's own rows (`not_null`,
+   * `accepted_values`, `range`, `expression`): the quoted table and the
+   * condition a breaking row meets, `rowsSql` being `select * from <from>
+   * where <condition>`. Several such tests of one model are counted in one
+   * scan (`count(*) filter (where <condition>)`).
+   */
+  readonly filter?: { readonly from: string; readonly condition: string };
+  /**
+   * `unique` only: like `sql`, but grouping rows by one hash of the key
+   * columns, which is cheaper than grouping by the columns themselves.
+   * Rows with equal keys hash alike, so its count is at least `sql`'s and
+   * 0 proves the test passes; otherwise (a duplicate or a hash collision)
+   * `sql` decides.
+   */
+  readonly screenSql?: string;
   readonly declaration: DataTestDeclaration;
 }
 
@@ -52,6 +68,14 @@ function rowTest(rowsSql: string): { sql: string; rowsSql: string } {
   return { sql: `select count(*) as failures from (${rowsSql})`, rowsSql };
 }
 
+/** A row test whose failing rows are the rows of `from` meeting `condition`. */
+function filterTest(
+  from: string,
+  condition: string,
+): { sql: string; rowsSql: string; filter: { from: string; condition: string } } {
+  return { ...rowTest(`select * from ${from} where ${condition}`), filter: { from, condition } };
+}
+
 function compileOne(project: Project, model: Model, test: DataTestDeclaration): CompiledDataTest {
   const relation = `${quoteIdentifier(model.schema)}.${quoteIdentifier(model.name)}`;
   const and = test.where === undefined ? "" : ` and (${test.where})`;
@@ -69,19 +93,21 @@ function compileOne(project: Project, model: Model, test: DataTestDeclaration): 
       return {
         ...base,
         column: test.column,
-        ...rowTest(`select * from ${relation} where ${column} is null${and}`),
+        ...filterTest(relation, `${column} is null${and}`),
       };
     }
     case "unique": {
       const columns = test.columns.map(quoteIdentifier).join(", ");
       // dbt's rule for one column: nulls are not duplicates of each other.
       const notNull = test.columns.length === 1 ? ` and ${columns} is not null` : "";
+      const rows = `from ${relation} where true${notNull}${and}`;
       return {
         ...base,
         ...(test.columns.length === 1 ? { column: test.columns[0] } : {}),
         ...rowTest(
-          `select ${columns}, count(*) as duplicates from ${relation} where true${notNull}${and} group by ${columns} having count(*) > 1`,
+          `select ${columns}, count(*) as duplicates ${rows} group by ${columns} having count(*) > 1`,
         ),
+        screenSql: `select count(*) as failures from (select hash(${columns}) as key_hash ${rows} group by key_hash having count(*) > 1)`,
       };
     }
     case "accepted_values": {
@@ -90,8 +116,9 @@ function compileOne(project: Project, model: Model, test: DataTestDeclaration): 
       return {
         ...base,
         column: test.column,
-        ...rowTest(
-          `select * from ${relation} where ${column} is not null and cast(${column} as varchar) not in (${values})${and}`,
+        ...filterTest(
+          relation,
+          `${column} is not null and cast(${column} as varchar) not in (${values})${and}`,
         ),
       };
     }
@@ -121,15 +148,13 @@ function compileOne(project: Project, model: Model, test: DataTestDeclaration): 
       return {
         ...base,
         column: test.column,
-        ...rowTest(
-          `select * from ${relation} where ${column} is not null${and} and not (${bounds})`,
-        ),
+        ...filterTest(relation, `${column} is not null${and} and not (${bounds})`),
       };
     }
     case "expression":
       return {
         ...base,
-        ...rowTest(`select * from ${relation} where not coalesce((${test.check}), false)${and}`),
+        ...filterTest(relation, `not coalesce((${test.check}), false)${and}`),
       };
     case "reconcile":
       return {

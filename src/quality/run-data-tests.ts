@@ -10,8 +10,9 @@ import {
 import { fingerprint } from "../transform/stable-hash.ts";
 import type { DataTestKind, Severity } from "../transform/test-declarations.ts";
 import { QualityError, toError } from "../util/errors.ts";
-import type { Warehouse } from "../warehouse/warehouse.ts";
+import type { Row, Warehouse } from "../warehouse/warehouse.ts";
 import { type CompiledDataTest, compileDataTests } from "./compile-data-tests.ts";
+import { batchDataTests, type DataTestBatch } from "./data-test-batch.ts";
 
 /** Whether a data test held: `error` means its query could not run (e.g. the table is missing). */
 export type DataTestStatus = "pass" | "fail" | "error";
@@ -30,6 +31,10 @@ export interface DataTestResult {
   readonly failures: number;
   readonly message: string;
   readonly sql: string;
+  /**
+   * Time spent deciding it: the tests of a model checked by one query share
+   * its time evenly; 0 for a result reused from an earlier run.
+   */
   readonly seconds: number;
 }
 
@@ -59,7 +64,10 @@ export interface DataTestOptions {
  * result in meta.data_test_results under the run, and returns them. A test
  * whose query fails is reported with status `error` rather than thrown, so
  * one broken test does not hide the others; use {@link hasErrorFailures} or
- * {@link assertDataTestsPassed} to decide whether the run may publish.
+ * {@link assertDataTestsPassed} to decide whether the run may publish. The
+ * tests of a model are checked by one query ({@link batchDataTests}), and
+ * the results and failing rows are written in one transaction: the cost is
+ * per model, not per test.
  *
  * @example
  * const results = await runDataTests(warehouse, { runId });
@@ -78,18 +86,28 @@ export async function runDataTests(
     options.select === undefined ? options.models : project.graph.select(options.select);
   const tests = compileDataTests(project, models);
   const fingerprintOf = await testFingerprints(warehouse, project, tests);
-  const reuse = options.reuseUnchanged ?? false;
-  const results: DataTestResult[] = [];
-  let reused = 0;
-  for (const test of tests) {
-    const inputs = fingerprintOf.get(test) ?? null;
-    const earlier =
-      reuse && inputs ? await reusableResult(warehouse, options.runId, test, inputs) : undefined;
-    if (earlier) reused += 1;
-    const result = earlier?.result ?? (await runOne(warehouse, options.runId, test));
-    results.push(result);
-    await store(warehouse, result, inputs);
-    await keepFailingRows(warehouse, result, test, earlier?.runId, logger);
+  const earlier =
+    (options.reuseUnchanged ?? false)
+      ? await reusableResults(warehouse, options.runId, tests, fingerprintOf)
+      : new Map<CompiledDataTest, ReusedResult>();
+  const outcomes = new Map<CompiledDataTest, Outcome>();
+  for (const [test, reused] of earlier)
+    outcomes.set(test, {
+      test,
+      result: reused.result,
+      testedAt: new Date(),
+      reusedFrom: reused.runId,
+    });
+  for (const batch of batchDataTests(tests.filter((test) => !earlier.has(test)))) {
+    for (const outcome of await runBatch(warehouse, options.runId, batch, logger))
+      outcomes.set(outcome.test, outcome);
+  }
+  const ordered = tests.map((test) => outcomes.get(test) as Outcome);
+  const failing = await failingRows(warehouse, ordered, logger);
+  await storeResults(warehouse, options.runId, ordered, fingerprintOf, failing);
+
+  const results = ordered.map((outcome) => outcome.result);
+  for (const result of results) {
     const fields = {
       test: result.name,
       model: result.model,
@@ -105,13 +123,24 @@ export async function runDataTests(
   logger.info(
     {
       tests: results.length,
-      reused,
+      reused: earlier.size,
+      // Models whose tests ran: one query each, unless one of their tests is broken.
+      batches: new Set(ordered.filter((o) => o.reusedFrom === undefined).map((o) => o.test.model))
+        .size,
       failed: failed.filter((r) => r.severity === "error").length,
       warned: failed.filter((r) => r.severity === "warn").length,
     },
     "data tests finished",
   );
   return results;
+}
+
+/** A test's result in this run, when it was decided and, if reused, the run it came from. */
+interface Outcome {
+  readonly test: CompiledDataTest;
+  readonly result: DataTestResult;
+  readonly testedAt: Date;
+  readonly reusedFrom?: string;
 }
 
 /** Whether a test of severity `error` failed (or could not run). */
@@ -142,17 +171,73 @@ function resultBase(runId: string, test: CompiledDataTest) {
   };
 }
 
+/**
+ * Runs a batch's one query and judges each of its tests from it, the
+ * batch's time shared evenly among them; a test the batch cannot decide
+ * runs its own query too. When the batch query fails, each test runs on
+ * its own, so that only the broken one is reported as an error.
+ */
+async function runBatch(
+  warehouse: Warehouse,
+  runId: string,
+  batch: DataTestBatch,
+  logger: Logger,
+): Promise<Outcome[]> {
+  const started = performance.now();
+  let row: Row | undefined;
+  try {
+    [row] = await warehouse.all(batch.sql);
+  } catch (thrown) {
+    logger.debug(
+      { model: batch.model, tests: batch.tests.length, err: toError(thrown).message },
+      "the model's data tests could not run as one query: running them one by one",
+    );
+  }
+  const outcomes: Outcome[] = [];
+  if (row === undefined) {
+    for (const test of batch.tests) outcomes.push(await runOne(warehouse, runId, test));
+    return outcomes;
+  }
+  const testedAt = new Date();
+  const share = (performance.now() - started) / 1000 / batch.tests.length;
+  for (const [index, test] of batch.tests.entries()) {
+    const own = batch.rowOf(row, index);
+    if (own === undefined) {
+      const outcome = await runOne(warehouse, runId, test);
+      outcomes.push({
+        ...outcome,
+        result: { ...outcome.result, seconds: outcome.result.seconds + share },
+      });
+      continue;
+    }
+    const { failures, message } = judge(test, own);
+    outcomes.push({
+      test,
+      testedAt,
+      result: {
+        ...resultBase(runId, test),
+        status: failures === 0 ? "pass" : "fail",
+        failures,
+        message,
+        seconds: share,
+      },
+    });
+  }
+  return outcomes;
+}
+
 async function runOne(
   warehouse: Warehouse,
   runId: string,
   test: CompiledDataTest,
-): Promise<DataTestResult> {
+): Promise<Outcome> {
   const started = performance.now();
   const base = resultBase(runId, test);
+  let result: DataTestResult;
   try {
     const [row] = await warehouse.all(test.sql);
     const { failures, message } = judge(test, row ?? {});
-    return {
+    result = {
       ...base,
       status: failures === 0 ? "pass" : "fail",
       failures,
@@ -160,7 +245,7 @@ async function runOne(
       seconds: (performance.now() - started) / 1000,
     };
   } catch (thrown) {
-    return {
+    result = {
       ...base,
       status: "error",
       failures: 0,
@@ -168,6 +253,7 @@ async function runOne(
       seconds: (performance.now() - started) / 1000,
     };
   }
+  return { test, result, testedAt: new Date() };
 }
 
 function judge(
@@ -305,112 +391,224 @@ function tablesRead(
   return { models: [...models].sort(), sources: [...sources].sort() };
 }
 
-/** The latest earlier result of the same test over the same inputs, re-dated to this run, and its run. */
-async function reusableResult(
+/** An earlier result of a test over the same inputs, re-dated to this run, and its run. */
+interface ReusedResult {
+  readonly result: DataTestResult;
+  readonly runId: string;
+}
+
+/**
+ * For each test with inputs, the latest earlier result of the same test
+ * over the same inputs (a query that could not run is never reused), read
+ * in one query.
+ */
+async function reusableResults(
   warehouse: Warehouse,
   runId: string,
-  test: CompiledDataTest,
-  fingerprint: string,
-): Promise<{ result: DataTestResult; runId: string } | undefined> {
-  const [row] = await warehouse.all<{
+  tests: readonly CompiledDataTest[],
+  fingerprintOf: ReadonlyMap<CompiledDataTest, string | null>,
+): Promise<Map<CompiledDataTest, ReusedResult>> {
+  const wanted = tests.flatMap((test) => {
+    const inputs = fingerprintOf.get(test);
+    return inputs ? [{ test_name: test.name, input_fingerprint: inputs }] : [];
+  });
+  const reused = new Map<CompiledDataTest, ReusedResult>();
+  if (wanted.length === 0) return reused;
+  const rows = await warehouse.all<{
+    test_name: string;
+    input_fingerprint: string;
     run_id: string;
     status: DataTestStatus;
     failures: number;
     message: string | null;
   }>(
-    `select run_id, status, failures, message from meta.data_test_results
-     where test_name = $1 and input_fingerprint = $2 and run_id <> $3 and status <> 'error'
-     order by tested_at desc limit 1`,
-    [test.name, fingerprint, runId],
+    `with wanted as (
+         select unnest(from_json($2, '[{"test_name": "VARCHAR", "input_fingerprint": "VARCHAR"}]'), recursive := true)
+     )
+     select test_name, input_fingerprint, run_id, status, failures, message
+       from meta.data_test_results
+      where run_id <> $1 and status <> 'error'
+        and (test_name, input_fingerprint) in (select (test_name, input_fingerprint) from wanted)
+     qualify row_number() over (
+         partition by test_name, input_fingerprint order by tested_at desc, run_id desc) = 1`,
+    [runId, JSON.stringify(wanted)],
   );
-  if (!row) return undefined;
-  return {
-    runId: row.run_id,
-    result: {
-      ...resultBase(runId, test),
-      status: row.status,
-      failures: row.failures,
-      message: row.message ?? "",
-      seconds: 0,
-    },
-  };
+  const found = new Map(rows.map((row) => [`${row.test_name}\0${row.input_fingerprint}`, row]));
+  for (const test of tests) {
+    const row = found.get(`${test.name}\0${fingerprintOf.get(test)}`);
+    if (row === undefined) continue;
+    reused.set(test, {
+      runId: row.run_id,
+      result: {
+        ...resultBase(runId, test),
+        status: row.status,
+        failures: row.failures,
+        message: row.message ?? "",
+        seconds: 0,
+      },
+    });
+  }
+  return reused;
 }
 
 /** Most rows a failed test keeps (SPEC §4). */
 export const keptFailingRows = 100;
 
-/**
- * Keeps up to {@link keptFailingRows} rows breaking a failed row test in
- * meta.data_test_failures, as JSON objects: read again, or copied from the
- * run whose result was reused (same inputs, same rows).
- */
-async function keepFailingRows(
-  warehouse: Warehouse,
-  result: DataTestResult,
-  test: CompiledDataTest,
-  reusedFrom: string | undefined,
-  logger: Logger,
-): Promise<void> {
-  await warehouse.run("delete from meta.data_test_failures where run_id = $1 and test_name = $2", [
-    result.runId,
-    result.name,
-  ]);
-  if (result.status !== "fail" || test.rowsSql === undefined) return;
-  if (reusedFrom !== undefined) {
-    await warehouse.run(
-      `insert into meta.data_test_failures
-       select $1, test_name, row_number, row_json from meta.data_test_failures
-       where run_id = $2 and test_name = $3`,
-      [result.runId, reusedFrom, result.name],
-    );
-    const [copied] = await warehouse.all<{ n: number }>(
-      "select count(*) as n from meta.data_test_failures where run_id = $1 and test_name = $2",
-      [result.runId, result.name],
-    );
-    // A result from before failing rows were kept has none to copy: read them now.
-    if ((copied?.n ?? 0) > 0) return;
-  }
-  try {
-    await warehouse.run(
-      `insert into meta.data_test_failures
-       select $1, $2, row_number() over (), to_json(failing)::varchar
-       from (select * from (${test.rowsSql}) limit ${keptFailingRows}) as failing`,
-      [result.runId, result.name],
-    );
-  } catch (thrown) {
-    // The count already failed the test; a sample that cannot be kept must not hide that.
-    logger.warn(
-      { test: result.name, err: toError(thrown).message },
-      "could not keep the failing rows of a data test",
-    );
-  }
+/** One kept failing row: its 1-based place in the test query's output, as a JSON object. */
+interface FailingRow {
+  readonly rowNumber: number;
+  readonly json: string;
 }
 
-async function store(
+/**
+ * Up to {@link keptFailingRows} rows breaking each failed row test, as JSON
+ * objects: those kept by the run whose result was reused (same inputs, same
+ * rows), else read again. Only reads; {@link storeResults} writes them.
+ */
+async function failingRows(
   warehouse: Warehouse,
-  result: DataTestResult,
-  fingerprint: string | null,
-): Promise<void> {
-  await warehouse.run("delete from meta.data_test_results where run_id = $1 and test_name = $2", [
-    result.runId,
-    result.name,
-  ]);
-  await warehouse.run(
-    "insert into meta.data_test_results values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    [
-      result.runId,
-      result.model,
-      result.name,
-      result.kind,
-      result.column ?? null,
-      result.severity,
-      result.status,
-      result.failures,
-      result.message,
-      result.sql,
-      result.seconds,
-      new Date(),
-      fingerprint,
-    ],
+  outcomes: readonly Outcome[],
+  logger: Logger,
+): Promise<Map<CompiledDataTest, FailingRow[]>> {
+  const failed = outcomes.filter(
+    (outcome) => outcome.result.status === "fail" && outcome.test.rowsSql !== undefined,
   );
+  const kept = new Map<CompiledDataTest, FailingRow[]>();
+  const reused = failed.filter((outcome) => outcome.reusedFrom !== undefined);
+  if (reused.length > 0) {
+    const rows = await warehouse.all<{
+      run_id: string;
+      test_name: string;
+      row_number: number;
+      row_json: string;
+    }>(
+      `with wanted as (
+           select unnest(from_json($1, '[{"run_id": "VARCHAR", "test_name": "VARCHAR"}]'), recursive := true)
+       )
+       select run_id, test_name, row_number, row_json
+         from meta.data_test_failures
+        where (run_id, test_name) in (select (run_id, test_name) from wanted)
+        order by run_id, test_name, row_number`,
+      [
+        JSON.stringify(
+          reused.map((outcome) => ({ run_id: outcome.reusedFrom, test_name: outcome.test.name })),
+        ),
+      ],
+    );
+    const byTest = new Map<string, FailingRow[]>();
+    for (const row of rows) {
+      const key = `${row.run_id}\0${row.test_name}`;
+      byTest.set(key, [
+        ...(byTest.get(key) ?? []),
+        { rowNumber: row.row_number, json: row.row_json },
+      ]);
+    }
+    for (const outcome of reused) {
+      const copied = byTest.get(`${outcome.reusedFrom}\0${outcome.test.name}`);
+      if (copied !== undefined) kept.set(outcome.test, copied);
+    }
+  }
+  // Fresh failures, and reused ones from before failing rows were kept.
+  for (const { test, result } of failed) {
+    if (kept.has(test)) continue;
+    try {
+      const rows = await warehouse.all<{ row_json: string }>(
+        `select to_json(failing)::varchar as row_json
+           from (select * from (${test.rowsSql}) limit ${keptFailingRows}) as failing`,
+      );
+      kept.set(
+        test,
+        rows.map((row, index) => ({ rowNumber: index + 1, json: row.row_json })),
+      );
+    } catch (thrown) {
+      // The count already failed the test; a sample that cannot be kept must not hide that.
+      logger.warn(
+        { test: result.name, err: toError(thrown).message },
+        "could not keep the failing rows of a data test",
+      );
+    }
+  }
+  return kept;
+}
+
+/** Columns of meta.data_test_results as written, with their types for `from_json`. */
+const resultShape = JSON.stringify([
+  {
+    run_id: "VARCHAR",
+    model: "VARCHAR",
+    test_name: "VARCHAR",
+    kind: "VARCHAR",
+    column_name: "VARCHAR",
+    severity: "VARCHAR",
+    status: "VARCHAR",
+    failures: "BIGINT",
+    message: "VARCHAR",
+    query: "VARCHAR",
+    seconds: "DOUBLE",
+    tested_at: "VARCHAR",
+    input_fingerprint: "VARCHAR",
+  },
+]);
+
+/**
+ * Replaces the run's results of these tests, and their kept failing rows,
+ * in one transaction of four statements: the rows go in as one JSON
+ * parameter each, not as a statement per test.
+ */
+async function storeResults(
+  warehouse: Warehouse,
+  runId: string,
+  outcomes: readonly Outcome[],
+  fingerprintOf: ReadonlyMap<CompiledDataTest, string | null>,
+  failing: ReadonlyMap<CompiledDataTest, readonly FailingRow[]>,
+): Promise<void> {
+  if (outcomes.length === 0) return;
+  const names = JSON.stringify(outcomes.map((outcome) => outcome.test.name));
+  const results = JSON.stringify(
+    outcomes.map(({ test, result, testedAt }) => ({
+      run_id: result.runId,
+      model: result.model,
+      test_name: result.name,
+      kind: result.kind,
+      column_name: result.column ?? null,
+      severity: result.severity,
+      status: result.status,
+      failures: result.failures,
+      message: result.message,
+      query: result.sql,
+      seconds: result.seconds,
+      // As a bound Date would be: its UTC fields as wall-clock time.
+      tested_at: testedAt.toISOString().replace(/Z$/, ""),
+      input_fingerprint: fingerprintOf.get(test) ?? null,
+    })),
+  );
+  const rows = JSON.stringify(
+    [...failing].flatMap(([test, kept]) =>
+      kept.map((row) => ({ test_name: test.name, row_number: row.rowNumber, row_json: row.json })),
+    ),
+  );
+  await warehouse.transaction(async (session) => {
+    for (const table of ["data_test_results", "data_test_failures"]) {
+      await session.run(
+        `delete from meta.${table}
+          where run_id = $1 and test_name in (select unnest(from_json($2, '["VARCHAR"]')))`,
+        [runId, names],
+      );
+    }
+    await session.run(
+      `insert into meta.data_test_results (run_id, model, test_name, kind, column_name, severity,
+           status, failures, message, query, seconds, tested_at, input_fingerprint)
+       select run_id, model, test_name, kind, column_name, severity, status, failures, message,
+              query, seconds, cast(tested_at as timestamp), input_fingerprint
+         from (select unnest(from_json($1, '${resultShape}'), recursive := true))`,
+      [results],
+    );
+    if (failing.size === 0) return;
+    await session.run(
+      `insert into meta.data_test_failures (run_id, test_name, row_number, row_json)
+       select $1, test_name, row_number, row_json
+         from (select unnest(from_json($2, '[{"test_name": "VARCHAR", "row_number": "INTEGER", "row_json": "VARCHAR"}]'), recursive := true))`,
+      [runId, rows],
+    );
+  });
 }

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Settings } from "../config/settings.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
@@ -29,6 +29,8 @@ export interface AnalystRefreshResult {
   readonly path: string;
   /** Qualified names copied, e.g. `main.mart_rfm`, `meta.runs`. */
   readonly tables: readonly string[];
+  /** Of those, the ones kept from the previous copy (see `reuseUnchanged`). */
+  readonly reused: readonly string[];
   readonly bytes: number;
   readonly seconds: number;
 }
@@ -37,6 +39,16 @@ export interface AnalystRefreshResult {
 export interface AnalystRefreshOptions {
   readonly runId?: string;
   readonly dataAsOf?: Date | string | null;
+  /**
+   * Start from the current copy and keep its tables of models the runner
+   * has not rebuilt since (the same meta.model_state row: version,
+   * fingerprints, run and time of the build), copying only the rest. Sound
+   * as long as only the runner writes model tables, as in the daily job;
+   * off by default, so tables changed by hand are copied again. Used only
+   * when the kept tables hold at least half of the rows: otherwise the old
+   * copy's freed blocks would stay in the file, and a fresh file is built.
+   */
+  readonly reuseUnchanged?: boolean;
   readonly logger?: Logger;
 }
 
@@ -55,7 +67,9 @@ const buildAlias = "duckmart_analyst_build";
  * one transaction, so from one snapshot), checkpointed, detached, fsynced and
  * then `rename()`d over the published path. A reader that has the old file
  * open keeps reading the old inode; the next open sees the new one; a crash
- * before the rename leaves the previous copy in place.
+ * before the rename leaves the previous copy in place. With
+ * `reuseUnchanged`, the working file starts as a file copy of the current
+ * one, never the current one itself.
  *
  * @example
  * await refreshAnalystDatabase(warehouse, analystDatabasePath(settings), { runId });
@@ -78,27 +92,33 @@ export async function refreshAnalystDatabase(
   await removeDatabaseFiles(working);
 
   const tables: string[] = [];
+  const reused: string[] = [];
   try {
     await warehouse.run(`detach database if exists ${buildAlias}`);
-    await warehouse.run(`attach ${quoteLiteral(working)} as ${buildAlias}`);
+    const previous =
+      options.reuseUnchanged === true && existsSync(target)
+        ? await startFromPreviousCopy(warehouse, target, working)
+        : null;
+    if (previous === null) {
+      await removeDatabaseFiles(working);
+      await warehouse.run(`attach ${quoteLiteral(working)} as ${buildAlias}`);
+    }
     try {
       await warehouse.transaction(async (session) => {
-        for (const mart of await listMartTables(session)) {
-          await copyTable(session, "main", mart.name);
-          tables.push(`main.${mart.name}`);
+        const wanted = await wantedTables(session);
+        const keep =
+          previous === null ? new Set<string>() : await keptTables(session, wanted, previous);
+        if (previous !== null) {
+          for (const name of previous.tables)
+            if (!keep.has(name)) await session.run(`drop table ${buildAlias}.${name}`);
         }
-        // SPEC §4: the staged tables too, so order- and session-level questions
-        // need no warehouse access. `_classified` holds every raw row: it stays behind.
-        await session.run(`create schema ${buildAlias}.staging`);
-        for (const name of await listSchemaRelations(session, "staging")) {
-          if (!name.startsWith("stg_") || name.endsWith("_classified")) continue;
-          await copyTable(session, "staging", name);
-          tables.push(`staging.${name}`);
-        }
-        await session.run(`create schema ${buildAlias}.meta`);
-        for (const name of await listSchemaRelations(session, "meta")) {
-          await copyTable(session, "meta", name);
-          tables.push(`meta.${name}`);
+        for (const schema of ["staging", "meta"])
+          await session.run(`create schema if not exists ${buildAlias}.${schema}`);
+        for (const table of wanted) {
+          const name = `${table.schema}.${table.name}`;
+          tables.push(name);
+          if (keep.has(qualified(table.schema, table.name))) reused.push(name);
+          else await copyTable(session, table.schema, table.name);
         }
         // One row telling analysts what they are looking at; refreshed_at is UTC.
         await session.run(
@@ -131,29 +151,158 @@ export async function refreshAnalystDatabase(
   const bytes = (await stat(target)).size;
   const seconds = (performance.now() - started) / 1000;
   log.info(
-    { path: target, tables: tables.length, bytes, ms: Math.round(seconds * 1000) },
+    {
+      path: target,
+      tables: tables.length,
+      reused: reused.length,
+      bytes,
+      ms: Math.round(seconds * 1000),
+    },
     "refreshed analyst database",
   );
-  return { path: target, tables, bytes, seconds };
+  return { path: target, tables, reused, bytes, seconds };
+}
+
+/** A table the analyst database holds, and roughly how many rows it has. */
+interface WantedTable {
+  readonly schema: "main" | "staging" | "meta";
+  readonly name: string;
+  /** A table in the warehouse, not a view (views are copied as tables, always). */
+  readonly isTable: boolean;
+  readonly rows: number;
+}
+
+/**
+ * Every `main.mart_*`; the staged tables (SPEC §4: so order- and
+ * session-level questions need no warehouse access), without the
+ * `_classified` ones, which hold every raw row; every `meta` table.
+ */
+async function wantedTables(session: SqlSession): Promise<WantedTable[]> {
+  const relations = await session.all<{
+    schema: WantedTable["schema"];
+    name: string;
+    is_table: boolean;
+    rows: number;
+  }>(
+    `select schema_name as schema, table_name as name, true as is_table, estimated_size as rows
+       from duckdb_tables()
+      where database_name = current_database() and schema_name in ('main', 'staging', 'meta')
+        and not temporary
+     union all
+     select schema_name, view_name, false, 0
+       from duckdb_views()
+      where database_name = current_database() and schema_name in ('main', 'staging', 'meta')
+        and not temporary and not internal
+     order by name`,
+  );
+  const of = (schema: WantedTable["schema"]) =>
+    relations
+      .filter((relation) => relation.schema === schema)
+      .map((relation) => ({
+        schema,
+        name: relation.name,
+        isTable: relation.is_table,
+        rows: relation.rows,
+      }));
+  const marts = new Set((await listMartTables(session)).map((mart) => mart.name));
+  return [
+    ...of("main").filter((table) => marts.has(table.name)),
+    ...of("staging").filter(
+      (table) => table.name.startsWith("stg_") && !table.name.endsWith("_classified"),
+    ),
+    ...of("meta").filter((table) => table.name !== "snapshot"),
+  ];
+}
+
+/** The previous copy, copied to the working file and attached: what it holds and of which builds. */
+interface PreviousCopy {
+  /** Its tables, quoted as `schema.name` (qualified by the build alias when used). */
+  readonly tables: readonly string[];
+  /** Its meta.model_state rows by relation, as comparable text. */
+  readonly builds: ReadonlyMap<string, string>;
+}
+
+/**
+ * Copies the current analyst database to the working file and attaches it,
+ * when enough of it is still current to be worth keeping; returns null
+ * (nothing attached, no working file) otherwise.
+ */
+async function startFromPreviousCopy(
+  warehouse: Warehouse,
+  target: string,
+  working: string,
+): Promise<PreviousCopy | null> {
+  try {
+    await removeDatabaseFiles(working);
+    await copyFile(target, working);
+    await warehouse.run(`attach ${quoteLiteral(working)} as ${buildAlias}`);
+    const tables = (
+      await warehouse.all<{ schema: string; name: string }>(
+        `select schema_name as schema, table_name as name from duckdb_tables()
+          where database_name = '${buildAlias}' order by all`,
+      )
+    ).map((row) => qualified(row.schema, row.name));
+    const builds = tables.includes(qualified("meta", "model_state"))
+      ? await modelBuilds(warehouse, `${buildAlias}.meta.model_state`)
+      : new Map<string, string>();
+    const previous = { tables, builds };
+    // A first look, outside the copy's transaction, only decides whether to start from here.
+    const wanted = await wantedTables(warehouse);
+    const kept = await keptTables(warehouse, wanted, previous);
+    let keptRows = 0;
+    let allRows = 0;
+    for (const table of wanted) {
+      allRows += table.rows;
+      if (kept.has(qualified(table.schema, table.name))) keptRows += table.rows;
+    }
+    if (kept.size > 0 && keptRows * 2 >= allRows) return previous;
+  } catch {
+    // A previous copy that cannot be read or copied is simply not reused.
+  }
+  await warehouse.run(`detach database if exists ${buildAlias}`);
+  await removeDatabaseFiles(working);
+  return null;
+}
+
+/**
+ * The wanted tables the previous copy holds as the warehouse holds them now:
+ * tables (not views) of models whose meta.model_state row is the same in
+ * the warehouse as in the copy, so the runner has not rebuilt them since.
+ */
+async function keptTables(
+  session: SqlSession,
+  wanted: readonly WantedTable[],
+  previous: PreviousCopy,
+): Promise<Set<string>> {
+  const current = await modelBuilds(session, "meta.model_state");
+  const inCopy = new Set(previous.tables);
+  const kept = new Set<string>();
+  for (const table of wanted) {
+    if (!table.isTable || table.schema === "meta") continue;
+    const relation = `${table.schema}.${table.name}`;
+    const build = current.get(relation);
+    const name = qualified(table.schema, table.name);
+    if (build !== undefined && build === previous.builds.get(relation) && inCopy.has(name))
+      kept.add(name);
+  }
+  return kept;
+}
+
+/** meta.model_state rows of a database by relation, each as one comparable text. */
+async function modelBuilds(session: SqlSession, table: string): Promise<Map<string, string>> {
+  const rows = await session.all<{ relation: string; build: string }>(
+    `select relation, to_json(state)::varchar as build from ${table} as state`,
+  );
+  return new Map(rows.map((row) => [row.relation, row.build]));
+}
+
+function qualified(schema: string, name: string): string {
+  return `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
 }
 
 async function copyTable(session: SqlSession, schema: string, name: string): Promise<void> {
   const quoted = `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
   await session.run(`create table ${buildAlias}.${quoted} as select * from ${quoted}`);
-}
-
-/** Tables and views of a schema in the warehouse itself (views are copied as tables). */
-async function listSchemaRelations(session: SqlSession, schema: string): Promise<string[]> {
-  const rows = await session.all<{ name: string }>(
-    `select table_name as name from duckdb_tables()
-      where database_name = current_database() and schema_name = $1 and not temporary
-     union
-     select view_name from duckdb_views()
-      where database_name = current_database() and schema_name = $1 and not temporary and not internal
-     order by name`,
-    [schema],
-  );
-  return rows.map((row) => row.name);
 }
 
 function sqlTimestamp(value: string | null): string {

@@ -4,8 +4,8 @@
 // the same clusters.
 import { describe, expect, it } from "vitest";
 import { fitClusters } from "../../src/cluster/fit-clusters.ts";
-import { kMeans, type WeightedPoints } from "../../src/cluster/kmeans.ts";
-import { silhouettes } from "../../src/cluster/silhouette.ts";
+import { kMeans, kMeansPlusPlus, lloyd, type WeightedPoints } from "../../src/cluster/kmeans.ts";
+import { mean, silhouettes } from "../../src/cluster/silhouette.ts";
 import { Random } from "../../src/generate/random.ts";
 import { referenceKMeans, silhouetteValues } from "../conformance/reference/clusters.ts";
 
@@ -68,7 +68,47 @@ describe("kMeans", () => {
   });
 });
 
+/** The same points with a fourth coordinate of 0, which takes the general (not three-feature) paths. */
+function padded(coordinates: Float64Array): Float64Array {
+  const n = coordinates.length / 3;
+  const out = new Float64Array(n * 4);
+  for (let i = 0; i < n; i++) out.set(coordinates.subarray(i * 3, i * 3 + 3), i * 4);
+  return out;
+}
+
+describe("lloyd", () => {
+  it("gives bit for bit the same fit on its three-feature path as on the general one", () => {
+    const points = asPoints(blobs(800, 6));
+    const wide = { ...points, dimensions: 4, coordinates: padded(points.coordinates) };
+    for (const k of [2, 4, 6]) {
+      const start = kMeansPlusPlus(points, k, new Random(3, k));
+      const three = lloyd(points, start, 300);
+      const four = lloyd(wide, padded(start), 300);
+      expect(three.iterations).toBe(four.iterations);
+      expect(three.inertia).toBe(four.inertia);
+      expect([...three.labels]).toEqual([...four.labels]);
+      expect([...padded(three.centres)]).toEqual([...four.centres]);
+    }
+  });
+});
+
 describe("silhouettes", () => {
+  it("are bit for bit the same for a labeling alone or sharing the pass, on either path", () => {
+    const rows = blobs(300, 7);
+    const coordinates = Float64Array.from(rows.flat());
+    const labelings = [2, 3, 5].map((k) => ({
+      k,
+      labels: Int32Array.from(rows, (_, i) => (i * 7 + (i >> 2)) % k),
+    }));
+    const shared = silhouettes({ dimensions: 3, coordinates }, labelings);
+    const general = silhouettes({ dimensions: 4, coordinates: padded(coordinates) }, labelings);
+    labelings.forEach((labeling, l) => {
+      const [alone] = silhouettes({ dimensions: 3, coordinates }, [labeling]);
+      expect([...(shared[l] as Float64Array)]).toEqual([...(alone as Float64Array)]);
+      expect([...(general[l] as Float64Array)]).toEqual([...(alone as Float64Array)]);
+    });
+  });
+
   it("match a direct O(n²) computation, 0 for a member alone in its cluster", () => {
     const rows = blobs(200, 5);
     const labels = rows.map((_, i) => (i === 0 ? 3 : i % 3));
@@ -96,6 +136,50 @@ describe("fitClusters", () => {
     expect(means).toEqual([...means].sort((a, b) => a - b));
     const best = Math.max(...(fit?.candidates ?? []).map((c) => c.silhouette));
     expect(fit?.silhouette).toBeCloseTo(best, 12);
+    // The chosen k's silhouettes come from the shared pass: they are those of its final labels.
+    const [values] = silhouettes({ dimensions: 3, coordinates: points.coordinates }, [
+      { k: fit?.k ?? 0, labels: fit?.labels ?? new Int32Array() },
+    ]);
+    expect(fit?.silhouette).toBe(mean(values as Float64Array));
+    const perCluster = Array.from({ length: fit?.k ?? 0 }, (_, c) => {
+      let sum = 0;
+      let members = 0;
+      fit?.labels.forEach((label, i) => {
+        if (label !== c) return;
+        sum += values?.[i] as number;
+        members += 1;
+      });
+      return sum / members;
+    });
+    expect([...(fit?.clusterSilhouettes ?? [])]).toEqual(perCluster);
+  });
+
+  it("keeps silhouettes right when renumbering moves a sampled point that is as near to two centres", () => {
+    const rows = [
+      [-1, 0, 0],
+      [-1, 1, 0],
+      [-1, -1, 0],
+      [1, 0, 0],
+      [1, 1, 0],
+      [1, -1, 0],
+    ];
+    const points = asPoints(rows);
+    // (0, 0, 0) is exactly as far from both centres: its cluster depends on their numbers.
+    const sample = Float64Array.from([...rows, [0, 0, 0], [0, 0.5, 0]].flat());
+    for (const leftSpends of [1, 100]) {
+      const monetary = Float64Array.from(rows, (row) => (row[0] === -1 ? leftSpends : 10));
+      const fit = fitClusters({ points, monetary, sample, maxClusters: 2 });
+      const labels = Int32Array.from({ length: sample.length / 3 }, (_, i) => {
+        const [x0, x1, x2] = [sample[i * 3], sample[i * 3 + 1], sample[i * 3 + 2]] as number[];
+        const distance = (c: number) =>
+          ((x0 as number) - (fit?.centres[c * 3] as number)) ** 2 +
+          ((x1 as number) - (fit?.centres[c * 3 + 1] as number)) ** 2 +
+          ((x2 as number) - (fit?.centres[c * 3 + 2] as number)) ** 2;
+        return distance(1) < distance(0) ? 1 : 0;
+      });
+      const [values] = silhouettes({ dimensions: 3, coordinates: sample }, [{ k: 2, labels }]);
+      expect(fit?.silhouette).toBe(mean(values as Float64Array));
+    }
   });
 
   it("refines subsample starts on all points and stays within 1 % of the full search", () => {

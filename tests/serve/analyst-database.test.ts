@@ -150,3 +150,110 @@ describe("analyst database", () => {
     }
   });
 });
+
+describe("analyst database, reusing the previous copy", () => {
+  /** Records a build of `relation` in meta.model_state, as the runner does after building it. */
+  async function recordBuild(warehouse: Warehouse, relation: string, runId: string) {
+    const model = relation.split(".")[1] as string;
+    await warehouse.run("delete from meta.model_state where relation = $1", [relation]);
+    await warehouse.run(
+      "insert into meta.model_state values ($1, $2, 'v1', 'in', $3, $4, now()::timestamp, null)",
+      [model, relation, `data-${runId}`, runId],
+    );
+  }
+
+  /** Every table of a database file as sorted JSON rows (meta.snapshot's refresh time left out). */
+  async function contents(path: string): Promise<Record<string, string[]>> {
+    const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+    const connection = await instance.connect();
+    try {
+      const names = (
+        await connection.runAndReadAll(
+          "select schema_name || '.' || table_name from duckdb_tables() order by all",
+        )
+      ).getRows();
+      const out: Record<string, string[]> = {};
+      for (const [name] of names) {
+        const exclude = name === "meta.snapshot" ? " exclude (refreshed_at)" : "";
+        const rows = await connection.runAndReadAll(
+          `select to_json(t)::varchar from (select *${exclude} from ${name}) as t order by all`,
+        );
+        out[String(name)] = rows.getRows().map(([json]) => String(json));
+      }
+      return out;
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  it("keeps the tables of models not rebuilt since, copies the rest, and equals a fresh copy", async () => {
+    const dir = tempDir("analyst-reuse");
+    const analystPath = join(dir, "analyst.duckdb");
+    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    try {
+      await migrate(warehouse);
+      await warehouse.run("create schema if not exists staging");
+      await warehouse.run(
+        "create table staging.stg_visits as select 'u' || range as user_id from range(5000)",
+      );
+      await warehouse.run("create table main.mart_rfm as select 'u1' as user_id, 5 as r_score");
+      await warehouse.run("create table main.mart_kpi_monthly as select 1 as month");
+      for (const relation of ["staging.stg_visits", "main.mart_rfm", "main.mart_kpi_monthly"])
+        await recordBuild(warehouse, relation, "r1");
+      const first = await refreshAnalystDatabase(warehouse, analystPath, {
+        runId: "r1",
+        reuseUnchanged: true,
+      });
+      expect(first.reused).toEqual([]);
+
+      // The next run rebuilds mart_rfm only.
+      await warehouse.run("insert into main.mart_rfm values ('u2', 4)");
+      await recordBuild(warehouse, "main.mart_rfm", "r2");
+      const second = await refreshAnalystDatabase(warehouse, analystPath, {
+        runId: "r2",
+        reuseUnchanged: true,
+      });
+      expect(second.reused).toEqual(["main.mart_kpi_monthly", "staging.stg_visits"]);
+      expect(second.tables).toEqual(first.tables);
+      const fresh = join(dir, "fresh.duckdb");
+      await refreshAnalystDatabase(warehouse, fresh, { runId: "r2" });
+      const reusedCopy = await contents(analystPath);
+      expect(reusedCopy["main.mart_rfm"]).toHaveLength(2);
+      expect(reusedCopy).toEqual(await contents(fresh));
+
+      // Without the option, a table changed by hand (no new build) is copied again.
+      await warehouse.run("insert into main.mart_kpi_monthly values (2)");
+      const third = await refreshAnalystDatabase(warehouse, analystPath, { runId: "r3" });
+      expect(third.reused).toEqual([]);
+      expect((await contents(analystPath))["main.mart_kpi_monthly"]).toHaveLength(2);
+    } finally {
+      warehouse.close();
+    }
+  });
+
+  it("builds a fresh file when most rows changed, so freed space does not pile up", async () => {
+    const dir = tempDir("analyst-reuse-fresh");
+    const analystPath = join(dir, "analyst.duckdb");
+    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    try {
+      await migrate(warehouse);
+      await warehouse.run("create schema if not exists staging");
+      await warehouse.run(
+        "create table staging.stg_visits as select 'u' || range as user_id from range(5000)",
+      );
+      await warehouse.run("create table main.mart_rfm as select 'u1' as user_id");
+      for (const relation of ["staging.stg_visits", "main.mart_rfm"])
+        await recordBuild(warehouse, relation, "r1");
+      await refreshAnalystDatabase(warehouse, analystPath, { reuseUnchanged: true });
+      await recordBuild(warehouse, "staging.stg_visits", "r2");
+      const second = await refreshAnalystDatabase(warehouse, analystPath, {
+        reuseUnchanged: true,
+      });
+      expect(second.reused).toEqual([]);
+      expect(readdirSync(dir).filter((name) => name.includes("building"))).toEqual([]);
+    } finally {
+      warehouse.close();
+    }
+  });
+});

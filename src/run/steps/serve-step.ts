@@ -18,6 +18,8 @@ export const serveStep: JobStep = {
       {
         runId: context.runId,
         dataAsOf: asOf?.data_as_of ?? null,
+        // Only the runner writes model tables here, so an unrebuilt model's copied table is current.
+        reuseUnchanged: !context.options.fullRefresh,
         logger: context.logger,
       },
     );
