@@ -498,10 +498,9 @@ async function failingRows(
     const byTest = new Map<string, FailingRow[]>();
     for (const row of rows) {
       const key = `${row.run_id}\0${row.test_name}`;
-      byTest.set(key, [
-        ...(byTest.get(key) ?? []),
-        { rowNumber: row.row_number, json: row.row_json },
-      ]);
+      const earlierRows = byTest.get(key) ?? [];
+      earlierRows.push({ rowNumber: row.row_number, json: row.row_json });
+      byTest.set(key, earlierRows);
     }
     for (const outcome of reused) {
       const copied = byTest.get(`${outcome.reusedFrom}\0${outcome.test.name}`);
