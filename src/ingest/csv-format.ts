@@ -5,7 +5,13 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import type { CsvDialect } from "../sources/source-settings.ts";
 import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
-import { type CsvDelimiters, countCsvRecords } from "./csv-records.ts";
+import {
+  type CsvDelimiters,
+  type CsvRecordCount,
+  CsvRecordCounter,
+  countCsvRecords,
+  readChunks,
+} from "./csv-records.ts";
 import {
   assertUsableColumns,
   type FileFormat,
@@ -16,6 +22,9 @@ import {
   stageEach,
 } from "./file-format.ts";
 import { readerRecordBytes } from "./reader-record-bytes.ts";
+
+/** CSV files read at once in Node (header and record count) while a batch is staged. */
+const inspectConcurrency = 4;
 
 /** Longest record DuckDB accepts (less under a tight memory limit); a longer one is rejected, not fatal. */
 const maxLineBytes = 64 * 1024 * 1024;
@@ -37,27 +46,37 @@ export const csvFormat: FileFormat = {
   extensions: [".csv", ".csv.gz"],
   async stage(session, files, { scratchDir, csv }) {
     const prepared: CsvFile[] = [];
-    const staged = await stageEach(files, async (file): Promise<StagedFile> => {
-      const plainPath = file.path.endsWith(".gz")
-        ? await gunzipFile(file.path, scratchDir)
-        : file.path;
-      const columns = parseHeader(await readFirstLine(plainPath), csv).map(normalizeColumnName);
-      assertUsableColumns(columns);
-      const { dataRecords, unclosedQuote } = await countCsvRecords(plainPath, columns.length, csv);
-      if (unclosedQuote) {
-        // DuckDB reads the rest of the file as one value and, reading several
-        // files at once, was seen to drop even that reject: the rows after it vanish.
-        throw new FileRejected(
-          `cannot be read as CSV: the quoted field opened on line ${unclosedQuote.line} (row ${unclosedQuote.record}) is never closed`,
-        );
-      }
-      prepared.push({ ...file, plainPath, columns, records: dataRecords });
-      return { ok: true, columns, rejects: [] };
-    });
+    // A few files at a time, so that one gunzips (on zlib's threads) while another is counted.
+    const staged = await stageEach(
+      files,
+      async (file): Promise<StagedFile> => {
+        const plainPath = file.path.endsWith(".gz")
+          ? await gunzipFile(
+              file.path,
+              join(scratchDir, `${file.fileId}-${basename(file.path, ".gz")}`),
+            )
+          : file.path;
+        const { columns, dataRecords, unclosedQuote } = await inspectCsvFile(plainPath, csv);
+        if (unclosedQuote) {
+          // DuckDB reads the rest of the file as one value and, reading several
+          // files at once, was seen to drop even that reject: the rows after it vanish.
+          throw new FileRejected(
+            `cannot be read as CSV: the quoted field opened on line ${unclosedQuote.line} (row ${unclosedQuote.record}) is never closed`,
+          );
+        }
+        prepared.push({ ...file, plainPath, columns, records: dataRecords });
+        return { ok: true, columns, rejects: [] };
+      },
+      inspectConcurrency,
+    );
+    // Batch order, whatever order the reads finished in: file_index follows it.
+    prepared.sort((a, b) => a.fileId - b.fileId);
     const groups = new Map<string, CsvFile[]>();
     for (const file of prepared) {
       const signature = file.columns.join("\u0000");
-      groups.set(signature, [...(groups.get(signature) ?? []), file]);
+      const group = groups.get(signature);
+      if (group) group.push(file);
+      else groups.set(signature, [file]);
     }
     const relations: string[] = [];
     const columns = new Set<string>();
@@ -206,11 +225,12 @@ async function readGroup(
 }
 
 /**
- * Decompresses with Node's zlib, which fails on a truncated stream; DuckDB's
- * own gzip reader was seen to load the part before the cut without an error.
+ * Decompresses to `target` with Node's zlib, which fails on a truncated
+ * stream; DuckDB's own gzip reader was seen to load the part before the cut
+ * without an error. The caller names the target after the file's place in
+ * the batch: files of a batch often share a base name (`part-000.csv.gz`).
  */
-async function gunzipFile(path: string, scratchDir: string): Promise<string> {
-  const target = join(scratchDir, `${basename(path, ".gz")}-${process.pid}-${Date.now()}`);
+async function gunzipFile(path: string, target: string): Promise<string> {
   try {
     await pipeline(createReadStream(path), createGunzip(), createWriteStream(target));
   } catch (error) {
@@ -219,25 +239,41 @@ async function gunzipFile(path: string, scratchDir: string): Promise<string> {
   return target;
 }
 
-/** Reads up to the first line break; strips a UTF-8 BOM. */
-async function readFirstLine(path: string): Promise<string> {
-  const stream = createReadStream(path, { highWaterMark: 64 * 1024 });
-  let text = "";
+/**
+ * Reads a CSV file once: its header (the first line, UTF-8 BOM stripped,
+ * parsed into normalised names) and the count of its records after it.
+ */
+async function inspectCsvFile(
+  path: string,
+  csv: CsvDialect,
+): Promise<{ columns: string[] } & CsvRecordCount> {
+  let columns: string[] | undefined;
+  let counter: CsvRecordCounter | undefined;
   try {
-    for await (const chunk of stream) {
-      text += (chunk as Buffer).toString("utf8");
-      if (/[\r\n]/.test(text) || text.length > 1024 * 1024) break;
-    }
+    await readChunks(path, (chunk) => {
+      if (counter === undefined) {
+        // The header ends at the first line break of the first chunk (1 MiB: no header is longer).
+        const lf = chunk.indexOf(0x0a);
+        const cr = chunk.indexOf(0x0d);
+        const end = lf === -1 ? cr : cr === -1 ? lf : Math.min(lf, cr);
+        const line = chunk
+          .subarray(0, end === -1 ? chunk.length : end)
+          .toString("utf8")
+          .replace(/^\uFEFF/, "");
+        if (line.trim() === "") throw new FileRejected("is empty: no header row");
+        columns = parseHeader(line, csv).map(normalizeColumnName);
+        assertUsableColumns(columns);
+        counter = new CsvRecordCounter(columns.length, csv);
+      }
+      counter.scan(chunk);
+    });
   } catch (error) {
+    if (error instanceof FileRejected) throw error;
     throw new FileRejected(`cannot be read: ${firstLine(error)}`);
-  } finally {
-    stream.destroy();
   }
-  text = text.replace(/^\uFEFF/, "");
-  const end = text.search(/\r?\n|\r/);
-  const line = end === -1 ? text : text.slice(0, end);
-  if (line.trim() === "") throw new FileRejected("is empty: no header row");
-  return line;
+  if (counter === undefined || columns === undefined)
+    throw new FileRejected("is empty: no header row");
+  return { columns, ...counter.finish() };
 }
 
 /** Splits one CSV record (no embedded line breaks in header names). */

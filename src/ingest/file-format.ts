@@ -88,19 +88,34 @@ export function assertUsableColumns(columns: readonly string[]): void {
   }
 }
 
-/** Runs `read` for one file, turning FileRejected into a failed entry. */
+/**
+ * Runs `read` for each file, turning FileRejected into a failed entry;
+ * `concurrency` reads may be under way at once (one by one by default).
+ */
 export async function stageEach<T extends { fileId: number }>(
   files: readonly T[],
   read: (file: T) => Promise<StagedFile>,
+  concurrency = 1,
 ): Promise<Map<number, StagedFile>> {
   const staged = new Map<number, StagedFile>();
-  for (const file of files) {
-    try {
-      staged.set(file.fileId, await read(file));
-    } catch (error) {
-      if (!(error instanceof FileRejected)) throw error;
-      staged.set(file.fileId, { ok: false, reason: error.message });
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    // After an unforeseen error no new read starts; the running ones finish before it is thrown.
+    while (next < files.length && failure === undefined) {
+      const file = files[next] as T;
+      next += 1;
+      try {
+        staged.set(file.fileId, await read(file));
+      } catch (error) {
+        if (error instanceof FileRejected)
+          staged.set(file.fileId, { ok: false, reason: error.message });
+        else failure ??= { error };
+      }
     }
-  }
+  };
+  const workers = Math.max(1, Math.min(concurrency, files.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (failure) throw failure.error;
   return staged;
 }

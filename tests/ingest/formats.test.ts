@@ -205,4 +205,41 @@ describe("batches", () => {
       { order_id: "d3", revenue: 6, _file_row: 3 },
     ]);
   });
+
+  it("keeps apart gzip files of one batch that share a base name", async () => {
+    const csv = formatForKey("x.csv.gz");
+    if (!csv) throw new Error("no csv.gz format");
+    const days = ["2024-03-01", "2024-03-02", "2024-03-03"];
+    const batch = days.map((day, index) => {
+      const path = join(dir, `gz-${index}-part-000.csv.gz`);
+      writeFileSync(path, gzipSync(`${header}\ngz-${day},u,${day} 10:00:00,${index + 1}\n`));
+      return {
+        object: {
+          key: `raw/orders/dt=${day}/part-000.csv.gz`,
+          etag: "e",
+          size: 1,
+          lastModified: new Date("2024-03-04T00:00:00Z"),
+        },
+        source: orders,
+        format: csv,
+        localPath: path,
+        replaces: false,
+      };
+    });
+    const results = await loadBatch(warehouse, batch, {
+      runId: "gz-names",
+      maxRejectRatio: 0,
+      scratchDir: dir,
+    });
+    expect(results.map((r) => r.status)).toEqual(["loaded", "loaded", "loaded"]);
+    const rows = await warehouse.all<{ order_id: string; _file_key: string }>(
+      "select order_id, _file_key from raw.orders where _run_id = 'gz-names' order by order_id",
+    );
+    expect(rows).toEqual(
+      days.map((day) => ({
+        order_id: `gz-${day}`,
+        _file_key: `raw/orders/dt=${day}/part-000.csv.gz`,
+      })),
+    );
+  });
 });
