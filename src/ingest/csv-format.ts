@@ -143,12 +143,15 @@ async function readGroup(
   }>(
     "select file_id, line, line_byte_position, error_type, error_message, csv_line from reject_errors order by file_id, line",
   );
+  // Insertion order is preserved, so each file's records are contiguous in
+  // rowid order: the position in the file is rowid − the file's first rowid.
   const loaded = new Map(
     (
-      await session.all<{ file_index: number; rows: number }>(
-        `select __file_index as file_index, count(*) as rows from ${table} group by 1`,
+      await session.all<{ file_index: number; rows: number; first: number; last: number }>(
+        `select __file_index as file_index, count(*) as rows, min(rowid) as first, max(rowid) as last
+         from ${table} group by 1`,
       )
-    ).map((row) => [row.file_index, row.rows]),
+    ).map((row) => [row.file_index, row]),
   );
   const shifts: string[] = [];
   for (const [index, file] of group.entries()) {
@@ -157,7 +160,16 @@ async function readGroup(
     for (const row of rejects) {
       if (row.file_id === index && !byLine.has(row.line)) byLine.set(row.line, row);
     }
-    const accounted = (loaded.get(index) ?? 0) + byLine.size;
+    const rows = loaded.get(index);
+    if (rows && rows.last - rows.first + 1 !== rows.rows) {
+      // Not seen; the numbering below would be wrong for such a file.
+      staged.set(file.fileId, {
+        ok: false,
+        reason: "cannot be read as CSV: the reader returned its rows out of file order",
+      });
+      continue;
+    }
+    const accounted = (rows?.rows ?? 0) + byLine.size;
     if (accounted !== file.records) {
       staged.set(file.fileId, {
         ok: false,
@@ -199,19 +211,20 @@ async function readGroup(
       })),
     });
   }
-  // Insertion order is preserved, so each file's records are contiguous in
-  // rowid order: the position in the file is rowid − the file's first rowid.
-  const ids = group.map((file, index) => `(${index}, ${file.fileId})`).join(", ");
+  const firsts = group.flatMap((file, index) => {
+    const rows = loaded.get(index);
+    return rows ? [`(${index}, ${file.fileId}, ${rows.first})`] : [];
+  });
   const select = columns
     .map((name, index) => `r.${internal(index)} as ${quoteIdentifier(name)}`)
     .join(", ");
-  const numbered = `select f.file_id as _file_id, r.__file_index, r.rowid - f.first_rowid + 1 as __loaded_row${select ? `, ${select}` : ""}
+  // The first rowids are known: a join on a few literal rows, not an aggregate per use.
+  const numbered =
+    firsts.length === 0
+      ? `select null::integer as _file_id, null::integer as __file_index, null::bigint as __loaded_row${select ? `, ${select}` : ""} from ${table} r where false`
+      : `select f.file_id as _file_id, r.__file_index, r.rowid - f.first_rowid + 1 as __loaded_row${select ? `, ${select}` : ""}
     from ${table} r
-    join (
-      select ids.file_id, firsts.__file_index, firsts.first_rowid
-      from (select __file_index, min(rowid) as first_rowid from ${table} group by __file_index) firsts
-      join (values ${ids}) as ids(file_index, file_id) on ids.file_index = firsts.__file_index
-    ) f using (__file_index)`;
+    join (values ${firsts.join(", ")}) as f(file_index, file_id, first_rowid) on f.file_index = r.__file_index`;
   const names = ["_file_id", ...columns.map(quoteIdentifier)].join(", ");
   if (shifts.length === 0) return `select ${names}, __loaded_row as _file_row from (${numbered})`;
   // Equal thresholds (consecutive rejected records): the largest shift wins.
