@@ -17,6 +17,7 @@ import {
   type FileFormat,
   FileRejected,
   normalizeColumnName,
+  type RowTyping,
   type StagedFile,
   type StagingInput,
   stageEach,
@@ -44,7 +45,7 @@ interface CsvFile extends StagingInput {
 export const csvFormat: FileFormat = {
   name: "csv",
   extensions: [".csv", ".csv.gz"],
-  async stage(session, files, { scratchDir, csv }) {
+  async stage(session, files, { scratchDir, csv, typing }) {
     const prepared: CsvFile[] = [];
     // A few files at a time, so that one gunzips (on zlib's threads) while another is counted.
     const staged = await stageEach(
@@ -80,15 +81,18 @@ export const csvFormat: FileFormat = {
     }
     const relations: string[] = [];
     const columns = new Set<string>();
+    let tables = 0;
     const read = async (group: readonly CsvFile[]) => {
-      relations.push(
-        await readGroup(session, group, `staged_csv_${relations.length}`, staged, csv),
-      );
-      // Only columns of files that were read: the typing step selects each of them.
+      tables += 1;
+      relations.push(await readGroup(session, group, `staged_csv_${tables}`, staged, csv, typing));
+      // Only columns of files that were read: the loader selects each of them.
       for (const name of group[0]?.columns ?? []) columns.add(name);
     };
     const fail = (file: CsvFile, error: unknown) =>
-      staged.set(file.fileId, { ok: false, reason: `cannot be read as CSV: ${firstLine(error)}` });
+      staged.set(file.fileId, {
+        ok: false,
+        reason: typing.misfit(error) ?? `cannot be read as CSV: ${firstLine(error)}`,
+      });
     for (const group of groups.values()) {
       try {
         await read(group);
@@ -105,10 +109,10 @@ export const csvFormat: FileFormat = {
 };
 
 /**
- * Reads files with one header into `table`; returns the SELECT that numbers
- * their rows. Columns are declared under positional names (`__c0`, …) and
- * renamed in that SELECT, so a header such as `rowid` or `file_index`
- * cannot shadow what the numbering relies on.
+ * Reads files with one header into `table`, typed as they are read; returns
+ * the SELECT that numbers their rows. Columns are declared under positional
+ * names (`__c0`, …) and renamed before typing, so a header such as `rowid`
+ * or `file_index` cannot shadow what the numbering relies on.
  */
 async function readGroup(
   session: SqlSession,
@@ -116,6 +120,7 @@ async function readGroup(
   table: string,
   staged: Map<number, StagedFile>,
   csv: CsvDialect,
+  typing: RowTyping,
 ): Promise<string> {
   const columns = group[0]?.columns ?? [];
   const internal = (index: number) => quoteIdentifier(`__c${index}`);
@@ -124,14 +129,18 @@ async function readGroup(
   const sizes = await Promise.all(group.map(async (file) => (await stat(file.plainPath)).size));
   const recordBytes = await readerRecordBytes(session, Math.max(0, ...sizes), maxLineBytes, 1);
   await session.run("drop table if exists reject_errors; drop table if exists reject_scans");
-  await session.run(
-    `create or replace temp table ${table} as
-     select *, file_index as __file_index from read_csv([${paths}],
+  const named = columns
+    .map((name, index) => `${internal(index)} as ${quoteIdentifier(name)}`)
+    .join(", ");
+  const read = `(select file_index as __file_index${named ? `, ${named}` : ""}
+     from read_csv([${paths}],
        header = true, auto_detect = false, columns = {${declared}},
        delim = ${quoteLiteral(csv.delimiter)}, quote = ${quoteLiteral(csv.quote)}, escape = ${quoteLiteral(csv.quote)},
        strict_mode = true, hive_partitioning = false,
        store_rejects = true, rejects_table = 'reject_errors', rejects_scan = 'reject_scans',
-       max_line_size = ${recordBytes}, buffer_size = ${recordBytes})`,
+       max_line_size = ${recordBytes}, buffer_size = ${recordBytes}))`;
+  await session.run(
+    `create or replace temp table ${table} as ${typing.select(columns, read, ["__file_index"])}`,
   );
   const rejects = await session.all<{
     file_id: number;
@@ -215,20 +224,19 @@ async function readGroup(
     const rows = loaded.get(index);
     return rows ? [`(${index}, ${file.fileId}, ${rows.first})`] : [];
   });
-  const select = columns
-    .map((name, index) => `r.${internal(index)} as ${quoteIdentifier(name)}`)
-    .join(", ");
   // The first rowids are known: a join on a few literal rows, not an aggregate per use.
+  // With no rows at all the relation still has the files' columns (an extra column of a
+  // header-only file is added to the raw table all the same).
   const numbered =
     firsts.length === 0
-      ? `select null::integer as _file_id, null::integer as __file_index, null::bigint as __loaded_row${select ? `, ${select}` : ""} from ${table} r where false`
-      : `select f.file_id as _file_id, r.__file_index, r.rowid - f.first_rowid + 1 as __loaded_row${select ? `, ${select}` : ""}
+      ? `select null::integer as _file_id, null::bigint as __loaded_row, r.* from ${table} r where false`
+      : `select f.file_id as _file_id, r.rowid - f.first_rowid + 1 as __loaded_row, r.*
     from ${table} r
     join (values ${firsts.join(", ")}) as f(file_index, file_id, first_rowid) on f.file_index = r.__file_index`;
-  const names = ["_file_id", ...columns.map(quoteIdentifier)].join(", ");
-  if (shifts.length === 0) return `select ${names}, __loaded_row as _file_row from (${numbered})`;
+  if (shifts.length === 0)
+    return `select * exclude (__loaded_row, __file_index), __loaded_row as _file_row from (${numbered})`;
   // Equal thresholds (consecutive rejected records): the largest shift wins.
-  return `select n._file_id, n.__loaded_row + coalesce(s.shift, 0) as _file_row${columns.length ? `, ${columns.map((c) => `n.${quoteIdentifier(c)}`).join(", ")}` : ""}
+  return `select n.* exclude (__loaded_row, __file_index), n.__loaded_row + coalesce(s.shift, 0) as _file_row
     from (${numbered}) n
     asof left join (
       select file_index, threshold, max(shift) as shift
