@@ -277,17 +277,17 @@ async function writeBatch(
         [context.runId, source.declaration.name],
       );
     }
-    for (const fileId of usable) {
+    const readerRejects = usable.flatMap((fileId) => {
       const verdict = input.staged[fileId];
-      if (verdict?.ok)
-        await insertReaderRejects(
-          session,
-          context.runId,
-          source.declaration.name,
-          batch[fileId]?.object.key ?? "",
-          verdict.rejects,
-        );
-    }
+      return verdict?.ok ? verdict.rejects.map((reject) => ({ fileId, reject })) : [];
+    });
+    await insertReaderRejects(
+      session,
+      context.runId,
+      source.declaration.name,
+      files,
+      readerRejects,
+    );
   }
   const now = new Date().toISOString();
   const loaded = usable.map((fileId) => {
@@ -357,24 +357,28 @@ async function firstReject(
   return "none";
 }
 
+/** Rows the readers rejected, many to a statement: a batch may hold thousands. */
 async function insertReaderRejects(
   session: SqlSession,
   runId: string,
   source: string,
-  key: string,
-  rejects: readonly ReaderReject[],
+  files: string,
+  rejects: readonly { readonly fileId: number; readonly reject: ReaderReject }[],
 ): Promise<void> {
-  for (let start = 0; start < rejects.length; start += 200) {
+  for (let start = 0; start < rejects.length; start += 500) {
     const values = rejects
-      .slice(start, start + 200)
+      .slice(start, start + 500)
       .map(
-        (r) =>
-          `(${r.fileRow ?? "null"}, ${quoteLiteral(r.reason)}, ${r.rawValue === null ? "null" : quoteLiteral(r.rawValue)})`,
+        ({ fileId, reject: r }) =>
+          `(${fileId}, ${r.fileRow ?? "null"}, ${quoteLiteral(r.reason)}, ${r.rawValue === null ? "null" : quoteLiteral(r.rawValue)})`,
       )
       .join(", ");
     await session.run(
-      `insert into meta.rejected_rows select $1, $2, $3, file_row, null, reason, raw_value from (values ${values}) as t(file_row, reason, raw_value)`,
-      [runId, source, key],
+      `insert into meta.rejected_rows
+       select $1, $2, f.file_key, t.file_row, null, t.reason, t.raw_value
+       from (values ${values}) as t(file_id, file_row, reason, raw_value) join ${files} on f.file_id = t.file_id
+       order by t.file_id, t.file_row`,
+      [runId, source],
     );
   }
 }
