@@ -1,5 +1,4 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
@@ -35,6 +34,8 @@ interface CsvFile extends StagingInput {
   readonly columns: readonly string[];
   /** Data records counted in Node, to hold DuckDB's loaded + rejected against. */
   readonly records: number;
+  /** Size of the plain (decompressed) file. */
+  readonly bytes: number;
 }
 
 /**
@@ -57,7 +58,7 @@ export const csvFormat: FileFormat = {
               join(scratchDir, `${file.fileId}-${basename(file.path, ".gz")}`),
             )
           : file.path;
-        const { columns, dataRecords, unclosedQuote } = await inspectCsvFile(plainPath, csv);
+        const { columns, dataRecords, unclosedQuote, bytes } = await inspectCsvFile(plainPath, csv);
         if (unclosedQuote) {
           // DuckDB reads the rest of the file as one value and, reading several
           // files at once, was seen to drop even that reject: the rows after it vanish.
@@ -65,7 +66,7 @@ export const csvFormat: FileFormat = {
             `cannot be read as CSV: the quoted field opened on line ${unclosedQuote.line} (row ${unclosedQuote.record}) is never closed`,
           );
         }
-        prepared.push({ ...file, plainPath, columns, records: dataRecords });
+        prepared.push({ ...file, plainPath, columns, records: dataRecords, bytes });
         return { ok: true, columns, rejects: [] };
       },
       inspectConcurrency,
@@ -126,8 +127,8 @@ async function readGroup(
   const internal = (index: number) => quoteIdentifier(`__c${index}`);
   const declared = columns.map((_, index) => `'__c${index}': 'VARCHAR'`).join(", ");
   const paths = group.map((file) => quoteLiteral(file.plainPath)).join(", ");
-  const sizes = await Promise.all(group.map(async (file) => (await stat(file.plainPath)).size));
-  const recordBytes = await readerRecordBytes(session, Math.max(0, ...sizes), maxLineBytes, 1);
+  const largest = Math.max(0, ...group.map((file) => file.bytes));
+  const recordBytes = await readerRecordBytes(session, largest, maxLineBytes, 1);
   await session.run("drop table if exists reject_errors; drop table if exists reject_scans");
   const named = columns
     .map((name, index) => `${internal(index)} as ${quoteIdentifier(name)}`)
@@ -267,11 +268,12 @@ async function gunzipFile(path: string, target: string): Promise<string> {
 async function inspectCsvFile(
   path: string,
   csv: CsvDialect,
-): Promise<{ columns: string[] } & CsvRecordCount> {
+): Promise<{ columns: string[]; bytes: number } & CsvRecordCount> {
   let columns: string[] | undefined;
   let counter: CsvRecordCounter | undefined;
+  let bytes = 0;
   try {
-    await readChunks(path, (chunk) => {
+    ({ bytes } = await readChunks(path, (chunk) => {
       if (counter === undefined) {
         // The header ends at the first line break of the first chunk (1 MiB: no header is longer).
         const lf = chunk.indexOf(0x0a);
@@ -287,14 +289,14 @@ async function inspectCsvFile(
         counter = new CsvRecordCounter(columns.length, csv);
       }
       counter.scan(chunk);
-    });
+    }));
   } catch (error) {
     if (error instanceof FileRejected) throw error;
     throw new FileRejected(`cannot be read: ${firstLine(error)}`);
   }
   if (counter === undefined || columns === undefined)
     throw new FileRejected("is empty: no header row");
-  return { columns, ...counter.finish() };
+  return { columns, bytes, ...counter.finish() };
 }
 
 /** Splits one CSV record (no embedded line breaks in header names). */

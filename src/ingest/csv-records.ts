@@ -51,27 +51,34 @@ export async function countCsvRecords(
 let sharedChunk: Buffer | undefined;
 
 /**
- * Feeds a file to `consume` in chunks of up to 1 MiB. Reads are
+ * Feeds a file to `consume` in chunks of up to 1 MiB; returns its size as
+ * read. Reads are
  * synchronous into one buffer shared by every call, and `consume` must be
  * done with a chunk when it returns; between chunks the event loop runs.
  * The file was just downloaded, so reads come from the page cache: a fresh
  * buffer per file (as streams allocate) and the thread-pool round trips of
  * asynchronous reads cost more than the reads over hundreds of small files.
  */
-export async function readChunks(path: string, consume: (chunk: Buffer) => void): Promise<void> {
+export async function readChunks(
+  path: string,
+  consume: (chunk: Buffer) => void,
+): Promise<{ bytes: number }> {
   sharedChunk ??= Buffer.allocUnsafeSlow(chunkBytes);
   const buffer = sharedChunk;
   const fd = openSync(path, "r");
+  let bytes = 0;
   try {
     for (;;) {
       const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
+      bytes += bytesRead;
       consume(buffer.subarray(0, bytesRead));
       if (bytesRead === buffer.length) await new Promise((resolve) => setImmediate(resolve));
     }
   } finally {
     closeSync(fd);
   }
+  return { bytes };
 }
 
 /** Where the record-delimiting state machine is between two chunks of a file. */
