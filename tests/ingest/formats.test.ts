@@ -70,6 +70,22 @@ describe("typing at load (SPEC §1)", () => {
     expect(micros?.us).toBe(123456);
   });
 
+  it("reads a T separator exactly as a space, with or without seconds and fractions", async () => {
+    const times = ["10:00", "10:00:59", "10:00:59.5", "10:00:59.123456", "10:00:59.123456789"];
+    const lines = times.flatMap((time, i) => [
+      `t${i},u,2024-01-01T${time},1`,
+      `s${i},u,2024-01-01 ${time},1`,
+    ]);
+    const { result } = await load("t-separator.csv", `${header}\n${lines.join("\n")}\n`);
+    expect(result).toMatchObject({ status: "loaded", rowsLoaded: 10, rowsRejected: 0 });
+    const micros = await warehouse.all<{ order_id: string; us: number }>(
+      "select order_id, epoch_us(created_at) as us from raw.orders where _file_key like '%/t-separator.csv'",
+    );
+    const byId = new Map(micros.map((row) => [row.order_id, row.us]));
+    for (const i of times.keys()) expect(byId.get(`t${i}`)).toBe(byId.get(`s${i}`));
+    expect(byId.get("t3")).toBe(Date.UTC(2024, 0, 1, 10, 0, 59) * 1000 + 123456);
+  });
+
   it.each([
     ["NaN revenue", "o,u,2024-01-01 10:00:00,NaN", "revenue"],
     ["Infinity revenue", "o,u,2024-01-01 10:00:00,Infinity", "revenue"],
