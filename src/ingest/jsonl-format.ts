@@ -17,6 +17,9 @@ import {
 } from "./file-format.ts";
 import { readerRecordBytes } from "./reader-record-bytes.ts";
 
+/** Where the typed rows of a batch go. */
+const table = "staged_jsonl";
+
 /** Longest JSON line DuckDB reads back (less under a tight memory limit). */
 const maxObjectBytes = 256 * 1024 * 1024;
 
@@ -30,7 +33,7 @@ const maxObjectBytes = 256 * 1024 * 1024;
 export const jsonlFormat: FileFormat = {
   name: "jsonl",
   extensions: [".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"],
-  async stage(session, files, { scratchDir }) {
+  async stage(session, files, { scratchDir, typing }) {
     const cleanPaths: string[] = [];
     const union = new Set<string>();
     const staged = await stageEach(files, async (file): Promise<StagedFile> => {
@@ -50,9 +53,12 @@ export const jsonlFormat: FileFormat = {
     const sizes = await Promise.all(cleanPaths.map(async (path) => (await stat(path)).size));
     // DuckDB reserves twice the maximum object size per buffer against memory_limit.
     const objectBytes = await readerRecordBytes(session, Math.max(0, ...sizes), maxObjectBytes, 2);
-    const relation = `select * from read_json([${cleanPaths.map(quoteLiteral).join(", ")}],
-      format = 'newline_delimited', hive_partitioning = false, columns = {${declared.join(", ")}}, maximum_object_size = ${objectBytes})`;
-    return { files: staged, relation, columns };
+    const read = `(select * from read_json([${cleanPaths.map(quoteLiteral).join(", ")}],
+      format = 'newline_delimited', hive_partitioning = false, columns = {${declared.join(", ")}}, maximum_object_size = ${objectBytes}))`;
+    await session.run(
+      `create or replace temp table ${table} as ${typing.select(columns, read, ["_file_id", "_file_row"])}`,
+    );
+    return { files: staged, relation: `select * from ${table}`, columns };
   },
 };
 

@@ -9,12 +9,13 @@ import {
 import {
   type FileFormat,
   type ReaderReject,
+  type RowTyping,
   reservedColumns,
   type StagedBatch,
   type StagedFile,
 } from "./file-format.ts";
 import { rawTableName } from "./raw-tables.ts";
-import { extraColumns, typedSelect } from "./typing.ts";
+import { extraColumns, rowKeyText, rowTyping } from "./typing.ts";
 
 /** One downloaded object, ready to load. */
 export interface FileToLoad {
@@ -45,8 +46,6 @@ export interface LoadContext {
   readonly scratchDir: string;
 }
 
-const typedTable = "staged_typed_rows";
-
 /**
  * Loads a batch of files of one source and format in one transaction: the
  * rows of every usable file replace that key's old rows, rejected rows are
@@ -63,17 +62,13 @@ export async function loadBatch(
   const source = batch[0]?.source;
   const format = batch[0]?.format;
   if (!source || !format) return [];
+  const typing = rowTyping(source);
   let staged: StagedBatch;
   try {
     staged = await format.stage(
       warehouse,
       batch.map((file, fileId) => ({ fileId, path: file.localPath })),
-      { scratchDir: context.scratchDir, csv: source.csv },
-    );
-    const relation =
-      staged.relation ?? "select null::integer as _file_id, null::bigint as _file_row where false";
-    await warehouse.run(
-      `create or replace temp table ${typedTable} as ${typedSelect(source, staged.columns, withFileKeys(relation, batch, source))}`,
+      { scratchDir: context.scratchDir, csv: source.csv, typing },
     );
   } catch (error) {
     // A reader error the format did not foresee (DuckDB refusing a file) must
@@ -84,18 +79,21 @@ export async function loadBatch(
       for (const file of batch) results.push(...(await loadBatch(warehouse, [file], context)));
       return results;
     }
-    return recordUnreadable(warehouse, batch, source, context, error);
+    return recordUnreadable(warehouse, batch, source, context, typing, error);
   }
   try {
+    const relation = staged.relation;
     const verdicts = batch.map((_, fileId) => checkColumns(source, staged.files.get(fileId)));
     const counts = new Map(
-      (
-        await warehouse.all<{ file_id: number; loaded: number; rejected: number }>(
-          `select _file_id as file_id, count(*) filter (where _reject_column is null) as loaded,
-                  count(*) filter (where _reject_column is not null) as rejected
-           from ${typedTable} group by _file_id`,
-        )
-      ).map((row) => [row.file_id, row]),
+      relation === null
+        ? []
+        : (
+            await warehouse.all<{ file_id: number; loaded: number; rejected: number }>(
+              `select _file_id as file_id, count(*) filter (where _reject_column is null) as loaded,
+                      count(*) filter (where _reject_column is not null) as rejected
+               from (${relation}) group by _file_id`,
+            )
+          ).map((row) => [row.file_id, row]),
     );
     const results: FileLoadResult[] = [];
     const usable: number[] = [];
@@ -110,7 +108,7 @@ export async function loadBatch(
       const rowsRejected = (counts.get(fileId)?.rejected ?? 0) + verdict.rejects.length;
       const rowsRead = rowsLoaded + rowsRejected;
       if (rowsRead > 0 && rowsRejected / rowsRead > context.maxRejectRatio) {
-        const reason = `${rowsRejected} of ${rowsRead} rows rejected (${((100 * rowsRejected) / rowsRead).toFixed(1)}%), more than maxRejectRatio ${context.maxRejectRatio}; first: ${await firstReject(warehouse, fileId, verdict.rejects)}`;
+        const reason = `${rowsRejected} of ${rowsRead} rows rejected (${((100 * rowsRejected) / rowsRead).toFixed(1)}%), more than maxRejectRatio ${context.maxRejectRatio}; first: ${await firstReject(warehouse, relation, fileId, verdict.rejects)}`;
         results.push(failedFile(key, source, reason));
         continue;
       }
@@ -128,6 +126,7 @@ export async function loadBatch(
       writeBatch(session, {
         batch,
         source,
+        relation,
         stagedColumns: staged.columns,
         usable,
         results,
@@ -139,22 +138,6 @@ export async function loadBatch(
   } finally {
     await dropStagingTables(warehouse);
   }
-}
-
-/**
- * The staged rows, with the object key of their file when a generated row
- * key is made of it; otherwise the join is left out of the hot path.
- */
-function withFileKeys(
-  relation: string,
-  batch: readonly FileToLoad[],
-  source: ResolvedSource,
-): string {
-  if (!source.mappings.some((mapping) => mapping.feed.kind === "row_key")) return `(${relation})`;
-  const keys = batch
-    .map((file, fileId) => `(${fileId}, ${quoteLiteral(file.object.key)})`)
-    .join(", ");
-  return `(select staged.*, keys._file_key from (${relation}) staged join (values ${keys}) as keys(_file_id, _file_key) using (_file_id))`;
 }
 
 async function dropStagingTables(warehouse: Warehouse): Promise<void> {
@@ -171,20 +154,17 @@ async function recordUnreadable(
   batch: readonly FileToLoad[],
   source: ResolvedSource,
   context: LoadContext,
+  typing: RowTyping,
   error: unknown,
 ): Promise<FileLoadResult[]> {
   const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-  const expressions = source.mappings.filter((m) => m.feed.kind === "sql").map((m) => m.setting);
-  // A SQL feed naming a column this export lacks fails at bind time: say which setting.
-  const reason =
-    expressions.length > 0 && message?.startsWith("Binder Error")
-      ? `the sql of ${expressions.join(", ")} does not fit this file: ${message}`
-      : `cannot be read as ${batch[0]?.format.name}: ${message}`;
+  const reason = typing.misfit(error) ?? `cannot be read as ${batch[0]?.format.name}: ${message}`;
   const results = batch.map((file) => failedFile(file.object.key, source, reason));
   await warehouse.transaction((session) =>
     writeBatch(session, {
       batch,
       source,
+      relation: null,
       stagedColumns: [],
       usable: [],
       results,
@@ -242,6 +222,7 @@ async function writeBatch(
   input: {
     readonly batch: readonly FileToLoad[];
     readonly source: ResolvedSource;
+    readonly relation: string | null;
     readonly stagedColumns: readonly string[];
     readonly usable: readonly number[];
     readonly results: readonly FileLoadResult[];
@@ -270,35 +251,43 @@ async function writeBatch(
         `delete from ${table} where _file_key in (${replaced.map((id) => quoteLiteral(batch[id]?.object.key ?? "")).join(", ")})`,
       );
     }
-    const dataColumns = [...source.mappings.map((m) => m.column.name), ...extras]
-      .map(quoteIdentifier)
-      .join(", ");
-    const usableList = usable.join(", ");
-    await session.run(
-      `insert into ${table} (${dataColumns}, _file_row, _file_key, _file_modified, _run_id)
-       select ${dataColumns}, t._file_row, f.file_key, f.file_modified, $1
-       from ${typedTable} t join ${files} on f.file_id = t._file_id
-       where t._reject_column is null and t._file_id in (${usableList})`,
-      [context.runId],
-    );
-    await session.run(
-      `insert into meta.rejected_rows
-       select $1, $2, f.file_key, t._file_row, t._reject_column, t._reject_column || ': ' || t._reject_reason, t._reject_value
-       from ${typedTable} t join ${files} on f.file_id = t._file_id
-       where t._reject_column is not null and t._file_id in (${usableList})`,
-      [context.runId, source.declaration.name],
-    );
-    for (const fileId of usable) {
-      const verdict = input.staged[fileId];
-      if (verdict?.ok)
-        await insertReaderRejects(
-          session,
-          context.runId,
-          source.declaration.name,
-          batch[fileId]?.object.key ?? "",
-          verdict.rejects,
-        );
+    if (input.relation !== null) {
+      const names = [...source.mappings.map((m) => m.column.name), ...extras];
+      const values = [
+        ...source.mappings.map((m) =>
+          m.feed.kind === "row_key"
+            ? rowKeyText("f.file_key", "t._file_row")
+            : `t.${quoteIdentifier(m.column.name)}`,
+        ),
+        ...extras.map((extra) => `t.${quoteIdentifier(extra)}`),
+      ];
+      const usableList = usable.join(", ");
+      await session.run(
+        `insert into ${table} (${names.map(quoteIdentifier).join(", ")}, _file_row, _file_key, _file_modified, _run_id)
+         select ${values.join(", ")}, t._file_row, f.file_key, f.file_modified, $1
+         from (${input.relation}) t join ${files} on f.file_id = t._file_id
+         where t._reject_column is null and t._file_id in (${usableList})`,
+        [context.runId],
+      );
+      await session.run(
+        `insert into meta.rejected_rows
+         select $1, $2, f.file_key, t._file_row, t._reject_column, t._reject_column || ': ' || t._reject_reason, t._reject_value
+         from (${input.relation}) t join ${files} on f.file_id = t._file_id
+         where t._reject_column is not null and t._file_id in (${usableList})`,
+        [context.runId, source.declaration.name],
+      );
     }
+    const readerRejects = usable.flatMap((fileId) => {
+      const verdict = input.staged[fileId];
+      return verdict?.ok ? verdict.rejects.map((reject) => ({ fileId, reject })) : [];
+    });
+    await insertReaderRejects(
+      session,
+      context.runId,
+      source.declaration.name,
+      files,
+      readerRejects,
+    );
   }
   const now = new Date().toISOString();
   const loaded = usable.map((fileId) => {
@@ -343,19 +332,23 @@ async function writeBatch(
 
 async function firstReject(
   warehouse: Warehouse,
+  relation: string | null,
   fileId: number,
   readerRejects: readonly ReaderReject[],
 ): Promise<string> {
-  const [typed] = await warehouse.all<{
-    _file_row: number;
-    _reject_column: string;
-    _reject_reason: string;
-    _reject_value: string;
-  }>(
-    `select _file_row, _reject_column, _reject_reason, _reject_value from ${typedTable}
+  const [typed] =
+    relation === null
+      ? []
+      : await warehouse.all<{
+          _file_row: number;
+          _reject_column: string;
+          _reject_reason: string;
+          _reject_value: string;
+        }>(
+          `select _file_row, _reject_column, _reject_reason, _reject_value from (${relation})
      where _file_id = $1 and _reject_column is not null order by _file_row limit 1`,
-    [fileId],
-  );
+          [fileId],
+        );
   const reader = readerRejects[0];
   if (reader && (!typed || (reader.fileRow ?? 0) <= typed._file_row))
     return `row ${reader.fileRow}: ${reader.reason}`;
@@ -364,24 +357,28 @@ async function firstReject(
   return "none";
 }
 
+/** Rows the readers rejected, many to a statement: a batch may hold thousands. */
 async function insertReaderRejects(
   session: SqlSession,
   runId: string,
   source: string,
-  key: string,
-  rejects: readonly ReaderReject[],
+  files: string,
+  rejects: readonly { readonly fileId: number; readonly reject: ReaderReject }[],
 ): Promise<void> {
-  for (let start = 0; start < rejects.length; start += 200) {
+  for (let start = 0; start < rejects.length; start += 500) {
     const values = rejects
-      .slice(start, start + 200)
+      .slice(start, start + 500)
       .map(
-        (r) =>
-          `(${r.fileRow ?? "null"}, ${quoteLiteral(r.reason)}, ${r.rawValue === null ? "null" : quoteLiteral(r.rawValue)})`,
+        ({ fileId, reject: r }) =>
+          `(${fileId}, ${r.fileRow ?? "null"}, ${quoteLiteral(r.reason)}, ${r.rawValue === null ? "null" : quoteLiteral(r.rawValue)})`,
       )
       .join(", ");
     await session.run(
-      `insert into meta.rejected_rows select $1, $2, $3, file_row, null, reason, raw_value from (values ${values}) as t(file_row, reason, raw_value)`,
-      [runId, source, key],
+      `insert into meta.rejected_rows
+       select $1, $2, f.file_key, t.file_row, null, t.reason, t.raw_value
+       from (values ${values}) as t(file_id, file_row, reason, raw_value) join ${files} on f.file_id = t.file_id
+       order by t.file_id, t.file_row`,
+      [runId, source],
     );
   }
 }

@@ -8,6 +8,9 @@ import {
   stageEach,
 } from "./file-format.ts";
 
+/** Where the typed rows of a batch go. */
+const table = "staged_parquet";
+
 /** DuckDB's name for the row position that `file_row_number = true` adds. */
 const rowNumberColumn = "file_row_number";
 
@@ -19,7 +22,7 @@ const rowNumberColumn = "file_row_number";
 export const parquetFormat: FileFormat = {
   name: "parquet",
   extensions: [".parquet"],
-  async stage(session, files) {
+  async stage(session, files, { typing }) {
     const selects: string[] = [];
     const union = new Set<string>();
     const staged = await stageEach(files, async (file): Promise<StagedFile> => {
@@ -53,8 +56,12 @@ export const parquetFormat: FileFormat = {
       for (const column of columns) union.add(column);
       return { ok: true, columns, rejects: [] };
     });
-    const relation =
-      selects.length === 0 ? null : selects.map((s) => `(${s})`).join("\nunion all by name\n");
-    return { files: staged, relation, columns: [...union] };
+    const columns = [...union];
+    if (selects.length === 0) return { files: staged, relation: null, columns };
+    const read = `(${selects.map((s) => `(${s})`).join("\nunion all by name\n")})`;
+    await session.run(
+      `create or replace temp table ${table} as ${typing.select(columns, read, ["_file_id", "_file_row"])}`,
+    );
+    return { files: staged, relation: `select * from ${table}`, columns };
   },
 };

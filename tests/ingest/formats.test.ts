@@ -70,6 +70,22 @@ describe("typing at load (SPEC §1)", () => {
     expect(micros?.us).toBe(123456);
   });
 
+  it("reads a T separator exactly as a space, with or without seconds and fractions", async () => {
+    const times = ["10:00", "10:00:59", "10:00:59.5", "10:00:59.123456", "10:00:59.123456789"];
+    const lines = times.flatMap((time, i) => [
+      `t${i},u,2024-01-01T${time},1`,
+      `s${i},u,2024-01-01 ${time},1`,
+    ]);
+    const { result } = await load("t-separator.csv", `${header}\n${lines.join("\n")}\n`);
+    expect(result).toMatchObject({ status: "loaded", rowsLoaded: 10, rowsRejected: 0 });
+    const micros = await warehouse.all<{ order_id: string; us: number }>(
+      "select order_id, epoch_us(created_at) as us from raw.orders where _file_key like '%/t-separator.csv'",
+    );
+    const byId = new Map(micros.map((row) => [row.order_id, row.us]));
+    for (const i of times.keys()) expect(byId.get(`t${i}`)).toBe(byId.get(`s${i}`));
+    expect(byId.get("t3")).toBe(Date.UTC(2024, 0, 1, 10, 0, 59) * 1000 + 123456);
+  });
+
   it.each([
     ["NaN revenue", "o,u,2024-01-01 10:00:00,NaN", "revenue"],
     ["Infinity revenue", "o,u,2024-01-01 10:00:00,Infinity", "revenue"],
@@ -204,5 +220,166 @@ describe("batches", () => {
       { order_id: "d2", revenue: 5, _file_row: 2 },
       { order_id: "d3", revenue: 6, _file_row: 3 },
     ]);
+  });
+
+  it("keeps apart gzip files of one batch that share a base name", async () => {
+    const csv = formatForKey("x.csv.gz");
+    if (!csv) throw new Error("no csv.gz format");
+    const days = ["2024-03-01", "2024-03-02", "2024-03-03"];
+    const batch = days.map((day, index) => {
+      const path = join(dir, `gz-${index}-part-000.csv.gz`);
+      writeFileSync(path, gzipSync(`${header}\ngz-${day},u,${day} 10:00:00,${index + 1}\n`));
+      return {
+        object: {
+          key: `raw/orders/dt=${day}/part-000.csv.gz`,
+          etag: "e",
+          size: 1,
+          lastModified: new Date("2024-03-04T00:00:00Z"),
+        },
+        source: orders,
+        format: csv,
+        localPath: path,
+        replaces: false,
+      };
+    });
+    const results = await loadBatch(warehouse, batch, {
+      runId: "gz-names",
+      maxRejectRatio: 0,
+      scratchDir: dir,
+    });
+    expect(results.map((r) => r.status)).toEqual(["loaded", "loaded", "loaded"]);
+    const rows = await warehouse.all<{ order_id: string; _file_key: string }>(
+      "select order_id, _file_key from raw.orders where _run_id = 'gz-names' order by order_id",
+    );
+    expect(rows).toEqual(
+      days.map((day) => ({
+        order_id: `gz-${day}`,
+        _file_key: `raw/orders/dt=${day}/part-000.csv.gz`,
+      })),
+    );
+  });
+
+  it("reads same-header files in one statement yet accounts for each: rows, rejects, numbering, failures", async () => {
+    const good = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `${prefix}${i + 1},u,2024-01-01 10:00:00,${i + 1}`);
+    const bodies: Record<string, string> = {
+      // Clean.
+      "a.csv": `${header}\n${good("a", 3).join("\n")}\n`,
+      // A short row (reader reject, row 2) and a bad timestamp (typed reject, row 4).
+      "b.csv": `${header}\nb1,u,2024-01-01 10:00:00,1\nb2,u\nb3,u,2024-01-01 10:00:00,3\nb4,u,2024-01-01 25:00:00,4\nb5,u,2024-01-01 10:00:00,5\n`,
+      // A quote opened and never closed: the rows after it must not vanish silently.
+      "c.csv": `${header}\nc1,u,2024-01-01 10:00:00,1\nc2,"u,2024-01-01 10:00:00,2\nc3,u,2024-01-01 10:00:00,3\n`,
+      // Header only.
+      "d.csv": `${header}\n`,
+      // Clean, after the broken ones: numbered from 1 again.
+      "e.csv": `${header}\n${good("e", 2).join("\n")}\n`,
+      // Too many rejects for maxRejectRatio 0.3: fails, naming the first.
+      "f.csv": `${header}\nf1,u,2024-01-01 10:00:00,x\nf2,u,2024-01-01 10:00:00,2\n`,
+    };
+    const csv = formatForKey("x.csv");
+    if (!csv) throw new Error("no csv format");
+    const batch = Object.entries(bodies).map(([name, body]) => {
+      const path = join(dir, `same-header-${name}`);
+      writeFileSync(path, body);
+      return {
+        object: {
+          key: `raw/orders/same-header/${name}`,
+          etag: "e",
+          size: body.length,
+          lastModified: new Date("2024-02-01T00:00:00Z"),
+        },
+        source: orders,
+        format: csv,
+        localPath: path,
+        replaces: false,
+      };
+    });
+    const results = await loadBatch(warehouse, batch, {
+      runId: "same-header",
+      maxRejectRatio: 0.45,
+      scratchDir: dir,
+    });
+    expect(
+      results.map((r) => [
+        r.key.split("/").pop(),
+        r.status,
+        r.rowsRead,
+        r.rowsLoaded,
+        r.rowsRejected,
+      ]),
+    ).toEqual([
+      ["a.csv", "loaded", 3, 3, 0],
+      ["b.csv", "loaded", 5, 3, 2],
+      ["c.csv", "failed", 0, 0, 0],
+      ["d.csv", "loaded", 0, 0, 0],
+      ["e.csv", "loaded", 2, 2, 0],
+      ["f.csv", "failed", 0, 0, 0],
+    ]);
+    expect(results[2]?.reason).toBe(
+      "cannot be read as CSV: the quoted field opened on line 3 (row 2) is never closed",
+    );
+    expect(results[5]?.reason).toMatch(/^1 of 2 rows rejected .* first: row 1: revenue/);
+    const rows = await warehouse.all<{ order_id: string; _file_row: number }>(
+      "select order_id, _file_row from raw.orders where _run_id = 'same-header' order by _file_key, _file_row",
+    );
+    expect(rows.map((r) => `${r.order_id}@${r._file_row}`)).toEqual([
+      "a1@1",
+      "a2@2",
+      "a3@3",
+      "b1@1",
+      "b3@3",
+      "b5@5",
+      "e1@1",
+      "e2@2",
+    ]);
+    const rejects = await warehouse.all<{
+      file_key: string;
+      file_row: number;
+      column_name: string | null;
+    }>(
+      "select file_key, file_row, column_name from meta.rejected_rows where run_id = 'same-header' order by file_key, file_row",
+    );
+    expect(rejects).toEqual([
+      { file_key: "raw/orders/same-header/b.csv", file_row: 2, column_name: null },
+      { file_key: "raw/orders/same-header/b.csv", file_row: 4, column_name: "created_at" },
+    ]);
+  });
+
+  it("adds the extra column of a header-only file to the raw table, beside a file with rows", async () => {
+    const csv = formatForKey("x.csv");
+    if (!csv) throw new Error("no csv format");
+    const bodies = {
+      "empty.csv": `${header},header_only_note\n`,
+      "rows.csv": `${header}\nr1,u,2024-01-01 10:00:00,1\n`,
+    };
+    const batch = Object.entries(bodies).map(([name, body]) => {
+      const path = join(dir, `header-only-${name}`);
+      writeFileSync(path, body);
+      return {
+        object: {
+          key: `raw/orders/header-only/${name}`,
+          etag: "e",
+          size: 1,
+          lastModified: new Date(0),
+        },
+        source: orders,
+        format: csv,
+        localPath: path,
+        replaces: false,
+      };
+    });
+    const results = await loadBatch(warehouse, batch, {
+      runId: "header-only",
+      maxRejectRatio: 0,
+      scratchDir: dir,
+    });
+    expect(results.map((r) => [r.status, r.rowsLoaded])).toEqual([
+      ["loaded", 0],
+      ["loaded", 1],
+    ]);
+    const columns = await warehouse.all<{ column_name: string }>(
+      "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = 'orders' and column_name = 'header_only_note'",
+    );
+    expect(columns).toHaveLength(1);
   });
 });
