@@ -5,6 +5,7 @@ import {
 } from "../../publish/publish-guards.ts";
 import { readCurrentManifest } from "../../publish/publish-run.ts";
 import { GuardError } from "../../util/errors.ts";
+import { databaseNow, insertMeta } from "../../warehouse/state-store.ts";
 import type { Warehouse } from "../../warehouse/warehouse.ts";
 import type { JobStep } from "../job.ts";
 
@@ -66,23 +67,23 @@ export async function recordGuardChecks(
 ): Promise<void> {
   await warehouse.transaction(async (session) => {
     await session.run("delete from meta.guard_checks where run_id = $1", [runId]);
-    for (const check of checks) {
-      await session.run(
-        "insert into meta.guard_checks values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now()::timestamp)",
-        [
-          runId,
-          check.check,
-          check.subject,
-          check.comparedRunId,
-          check.previous,
-          check.current,
-          check.figure,
-          check.threshold,
-          check.status,
-          check.message,
-        ],
-      );
-    }
+    await insertMeta(
+      session,
+      "meta.guard_checks",
+      checks.map((check) => ({
+        run_id: runId,
+        check_name: check.check,
+        subject: check.subject,
+        compared_run_id: check.comparedRunId,
+        previous_value: check.previous,
+        current_value: check.current,
+        figure: check.figure,
+        threshold: check.threshold,
+        status: check.status,
+        message: check.message,
+        checked_at: databaseNow,
+      })),
+    );
     await session.run("update meta.runs set accepted_changes = $2 where run_id = $1", [
       runId,
       accepted,
