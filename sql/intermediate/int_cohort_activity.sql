@@ -1,11 +1,9 @@
 /*
 description: >
   Activity of cohort members placed on their cohort's lifetimes (SPEC §2):
-  the periods a visitor had a staged session in (basis visits: retention
-  counts active members, so one row per member and period, not per session)
-  and every staged order of a buyer (basis orders), per grain, with the
-  lifetime of its period.
-grain: one row per (grain, visitor, period) for basis visits; per (grain, order) for basis orders
+  every staged session of a visitor (basis visits) and every staged order
+  of a buyer (basis orders), per grain, with the lifetime of its period.
+grain: one row per (basis, grain, session or order)
 columns:
   basis: {description: visits or orders, type: VARCHAR, tests: [not_null]}
   grain: {description: week or month, type: VARCHAR, tests: [not_null]}
@@ -30,48 +28,37 @@ members as (
     select * from intermediate.int_cohort_members
 ),
 
--- a visitor is active on a day however many sessions it had
-visit_days as (
-    select distinct
-        user_id,
-        cast(session_start as date) as active_on
-    from visits
-),
-
-visit_periods as (
-    select distinct
+activities as (
+    select
         'visits' as basis,
-        members.grain,
-        visit_days.user_id,
-        members.cohort_start,
-        cast(date_trunc(members.grain, visit_days.active_on) as date) as period_start,
+        user_id,
+        cast(session_start as date) as active_on,
         null::varchar as order_id,
         null::double as revenue
-    from visit_days
-    inner join members
-        on members.basis = 'visits'
-        and visit_days.user_id = members.user_id
-),
-
-order_activity as (
+    from visits
+    union all
     select
         'orders' as basis,
-        members.grain,
-        orders.user_id,
-        members.cohort_start,
-        cast(date_trunc(members.grain, cast(orders.created_at as date)) as date) as period_start,
-        orders.order_id,
-        orders.revenue
+        user_id,
+        cast(created_at as date) as active_on,
+        order_id,
+        revenue
     from orders
-    inner join members
-        on members.basis = 'orders'
-        and orders.user_id = members.user_id
 ),
 
 placed as (
-    select * from visit_periods
-    union all
-    select * from order_activity
+    select
+        activities.basis,
+        members.grain,
+        activities.user_id,
+        members.cohort_start,
+        cast(date_trunc(members.grain, activities.active_on) as date) as period_start,
+        activities.order_id,
+        activities.revenue
+    from activities
+    inner join members
+        on activities.basis = members.basis
+        and activities.user_id = members.user_id
 ),
 
 -- §2 lifetime: months 12·Δyear + Δmonth; weeks Δdays / 7 (both Mondays)

@@ -15,32 +15,15 @@ visits as (
     select * from staging.stg_visits
 ),
 
-first_starts as (
-    select
-        user_id,
-        min(session_start) as first_visit_at
-    from visits
-    group by user_id
-),
-
--- only the sessions at the first start compete for the tie-break below
-first_sessions as (
-    select visits.*
-    from visits
-    inner join first_starts
-        on visits.user_id = first_starts.user_id
-        and visits.session_start = first_starts.first_visit_at
-),
-
 -- session_end and device only make the order total; they cannot change the result
 ranked as (
     select
         *,
         row_number() over (
             partition by user_id
-            order by source_id asc nulls last, session_end, device asc nulls last
+            order by session_start, source_id asc nulls last, session_end, device asc nulls last
         ) as visit_rank
-    from first_sessions
+    from visits
 ),
 
 final as (

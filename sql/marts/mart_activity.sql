@@ -19,49 +19,38 @@ visits as (
     select * from staging.stg_visits
 ),
 
--- one row per user and day first: the grains then place days, not sessions
-user_days as (
+grains as (
+    select unnest(['day', 'week', 'month']) as grain
+),
+
+sessions as (
     select
         user_id,
         cast(session_start as date) as session_date,
-        count(*) as sessions,
-        sum(date_diff('microsecond', session_start, session_end)) as session_microseconds
+        date_diff('microsecond', session_start, session_end) as session_microseconds
     from visits
-    group by user_id, session_date
 ),
 
 -- date_trunc('week', …) starts weeks on Monday (ISO)
 placed as (
-    select 'day' as grain, session_date as period_start, user_id, sessions, session_microseconds
-    from user_days
-    union all
-    select 'week', cast(date_trunc('week', session_date) as date), user_id, sessions, session_microseconds
-    from user_days
-    union all
-    select 'month', cast(date_trunc('month', session_date) as date), user_id, sessions, session_microseconds
-    from user_days
-),
-
-user_periods as (
     select
-        grain,
-        period_start,
-        user_id,
-        sum(sessions) as sessions,
-        sum(session_microseconds) as session_microseconds
-    from placed
-    group by grain, period_start, user_id
+        grains.grain,
+        cast(date_trunc(grains.grain, sessions.session_date) as date) as period_start,
+        sessions.user_id,
+        sessions.session_microseconds
+    from sessions
+    cross join grains
 ),
 
 final as (
     select
         cast(grain as varchar) as grain,
         cast(period_start as date) as period_start,
-        cast(count(*) as bigint) as active_users,
-        cast(sum(sessions) as bigint) as sessions,
+        cast(count(distinct user_id) as bigint) as active_users,
+        cast(count(*) as bigint) as sessions,
         -- integer microseconds sum exactly: the mean does not depend on thread scheduling
-        cast(sum(session_microseconds) / sum(sessions) / 1e6 as double) as avg_session_seconds
-    from user_periods
+        cast(avg(session_microseconds) / 1e6 as double) as avg_session_seconds
+    from placed
     group by grain, period_start
 )
 

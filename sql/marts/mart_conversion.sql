@@ -71,25 +71,26 @@ grains as (
     select unnest(['week', 'month']) as grain
 ),
 
-placed as (
+-- each visitor counts for its acquisition source and for (all)
+attributed as (
     select
         grains.grain,
         cast(date_trunc(grains.grain, visitors.first_visit_at) as date) as cohort_start,
-        visitors.source_id,
+        sources.source_id,
         visitors.first_order_at,
         visitors.days_to_first_order,
         visitors.minutes_to_first_order
     from visitors
     cross join grains
+    cross join lateral (select visitors.source_id union all select '(all)') as sources (source_id)
 ),
 
--- §3: a first order before the first visit has a negative day difference and counts as day 0;
--- each visitor counts for its acquisition source and for (all), one grouping set each
+-- §3: a first order before the first visit has a negative day difference and counts as day 0
 grouped as (
     select
         grain,
         cohort_start,
-        case when grouping(source_id) = 1 then '(all)' else source_id end as source_id,
+        source_id,
         count(*) as visitors,
         count(first_order_at) as buyers,
         count(*) filter (where days_to_first_order < 1) as buyers_day_0,
@@ -98,8 +99,8 @@ grouped as (
         -- §3: median over buyers whose first order is at or after the first visit; the mean of the two middle values for an even count
         median(minutes_to_first_order) filter (where minutes_to_first_order >= 0)
             as median_minutes_to_first_order
-    from placed
-    group by grouping sets ((grain, cohort_start, source_id), (grain, cohort_start))
+    from attributed
+    group by grain, cohort_start, source_id
 ),
 
 final as (

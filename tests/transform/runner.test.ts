@@ -276,7 +276,7 @@ describe("a failing model", () => {
     );
     // a change elsewhere in the same run still gets built
     edit("marts/mart_activity.sql", (sql) =>
-      sql.replace("count(*) as bigint) as active_users", "count(1) as bigint) as active_users"),
+      sql.replace("count(*) as bigint) as sessions", "count(1) as bigint) as sessions"),
     );
 
     const result = await run({ margin: 0.5 });
