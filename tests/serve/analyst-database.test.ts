@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { settingsSchema } from "../../src/config/settings.ts";
 import { analystDatabasePath, refreshAnalystDatabase } from "../../src/serve/analyst-database.ts";
 import { migrate } from "../../src/warehouse/migrate.ts";
+import { databaseNow, insertMeta } from "../../src/warehouse/state-store.ts";
 import { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { createSpecMarts } from "../publish/fixtures/spec-marts.ts";
 import { tempDir } from "../support/temp-dir.ts";
@@ -156,10 +157,19 @@ describe("analyst database, reusing the previous copy", () => {
   async function recordBuild(warehouse: Warehouse, relation: string, runId: string) {
     const model = relation.split(".")[1] as string;
     await warehouse.run("delete from meta.model_state where relation = $1", [relation]);
-    await warehouse.run(
-      "insert into meta.model_state values ($1, $2, 'v1', 'in', $3, $4, now()::timestamp, null)",
-      [model, relation, `data-${runId}`, runId],
-    );
+    await insertMeta(warehouse, "meta.model_state", [
+      {
+        model,
+        relation,
+        version: "v1",
+        input_fingerprint: "in",
+        data_fingerprint: `data-${runId}`,
+        run_id: runId,
+        built_at: databaseNow,
+        rows: null,
+        inputs: null,
+      },
+    ]);
   }
 
   /** Every table of a database file as sorted JSON rows (meta.snapshot's refresh time left out). */
