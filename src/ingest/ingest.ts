@@ -147,6 +147,10 @@ export async function ingest(context: IngestContext): Promise<IngestSummary> {
     }
   } finally {
     progress.finish();
+    // A failed download ends the loop while others of its batch and the next
+    // are still writing into the folder: removing it under them fails
+    // (ENOTEMPTY) and would hide the error that named the file.
+    await Promise.allSettled(downloads.values());
     await rm(downloadDir, { recursive: true, force: true });
   }
 
