@@ -150,16 +150,9 @@ export async function planTransforms(
   return {
     models: planned,
     versions,
-    stateFingerprint: fingerprint({
-      settings: settingsFingerprint(settings),
-      models: Object.fromEntries(dataFingerprints),
-    }),
+    // Every setting counts: any change may change what a run publishes.
+    stateFingerprint: fingerprint({ settings, models: Object.fromEntries(dataFingerprints) }),
   };
-}
-
-/** Every setting: any change may change what a run publishes, so none is left out. */
-export function settingsFingerprint(settings: Settings): string {
-  return fingerprint(settings);
 }
 
 /** Whether every model parent's fingerprint equals the one the model was last built from. */
