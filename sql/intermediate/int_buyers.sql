@@ -4,6 +4,8 @@ description: >
   (SPEC §2): the first order is the smallest created_at, ties broken by the
   smallest order_id; the acquisition source is the first visit's source_id,
   (unknown) without a visit or a source_id.
+kind: incremental_by_partition
+partitioned_by: [user_id]
 grain: one row per buyer (user with at least one staged order)
 columns:
   user_id: {description: buyer, type: VARCHAR, tests: [unique, not_null]}

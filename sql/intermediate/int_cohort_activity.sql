@@ -3,6 +3,8 @@ description: >
   Activity of cohort members placed on their cohort's lifetimes (SPEC §2):
   every staged session of a visitor (basis visits) and every staged order
   of a buyer (basis orders), per grain, with the lifetime of its period.
+kind: incremental_by_partition
+partitioned_by: [user_id]
 grain: one row per (basis, grain, session or order)
 columns:
   basis: {description: visits or orders, type: VARCHAR, tests: [not_null]}

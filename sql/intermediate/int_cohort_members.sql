@@ -4,6 +4,8 @@ description: >
   visit (basis visits) and buyer cohorts by the period of the first order
   (basis orders), for week (ISO, from Monday) and month grains. A period is
   named by its first day.
+kind: incremental_by_partition
+partitioned_by: [user_id]
 grain: one row per (basis, grain, user)
 columns:
   basis: {description: visits or orders, type: VARCHAR, tests: [not_null, {accepted_values: [visits, orders]}]}

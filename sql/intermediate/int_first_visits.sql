@@ -2,6 +2,8 @@
 description: >
   Each visitor's first visit (SPEC §2): the smallest session_start, ties
   broken by the smallest source_id (as text) with a missing source_id last.
+kind: incremental_by_partition
+partitioned_by: [user_id]
 grain: one row per user with a staged visit
 columns:
   user_id: {description: visitor, type: VARCHAR, tests: [unique, not_null]}

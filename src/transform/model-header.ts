@@ -22,6 +22,7 @@ const headerSchema = z
     grain: z.string().min(1),
     kind: z.enum(modelKinds).default("table"),
     key: z.array(z.string().min(1)).min(1).optional(),
+    partitioned_by: z.array(z.string().min(1)).min(1).optional(),
     columns: z.record(z.string(), columnSchema).default({}),
     tests: z.array(z.unknown()).default([]),
   })
@@ -53,6 +54,15 @@ export function parseModelHeader(sql: string): ModelMetadata {
         "kind incremental_by_key needs a key (the columns whose rows decide a row), and only it takes one",
       path: ["key"],
     })
+    .refine(
+      (header) =>
+        (header.kind === "incremental_by_partition") === (header.partitioned_by !== undefined),
+      {
+        message:
+          "kind incremental_by_partition needs partitioned_by (the columns that name a partition), and only it takes one",
+        path: ["partitioned_by"],
+      },
+    )
     .safeParse(document ?? {});
   if (!parsed.success) {
     const detail = parsed.error.issues.map(
@@ -85,6 +95,7 @@ export function parseModelHeader(sql: string): ModelMetadata {
     grain: parsed.data.grain.trim(),
     kind: parsed.data.kind,
     ...(parsed.data.key ? { key: parsed.data.key } : {}),
+    ...(parsed.data.partitioned_by ? { partitionedBy: parsed.data.partitioned_by } : {}),
     columns,
     tests,
   };

@@ -11,15 +11,22 @@ import type { DataTestDeclaration } from "./test-declarations.ts";
  * - `incremental_by_key`: a table over one raw source whose rows depend
  *   only on the raw rows of their own `key`; when only the source changed,
  *   the rows of every key the new or removed objects touch are recomputed
- *   from the raw rows of those keys and merged in (see `merge-incremental.ts`).
+ *   from the raw rows of those keys and merged in (see `merge-incremental.ts`);
+ * - `incremental_by_partition`: a table over other models whose rows of a
+ *   partition (the values of its `partitioned_by` columns, e.g. one user)
+ *   depend only on its parents' rows of the same partition, and on parents
+ *   without those columns only while they are unchanged; when only parents
+ *   changed, the partitions their changed rows fall in are recomputed from
+ *   the parents' rows of those partitions and merged in.
  */
-export type ModelKind = "table" | "view" | "incremental_by_key";
+export type ModelKind = "table" | "view" | "incremental_by_key" | "incremental_by_partition";
 
 /** The kinds, for the header's schema. */
 export const modelKinds = [
   "table",
   "view",
   "incremental_by_key",
+  "incremental_by_partition",
 ] as const satisfies readonly ModelKind[];
 
 /** A documented column of a model: its contract, declared once in the model's header. */
@@ -38,6 +45,8 @@ export interface ModelMetadata {
   readonly kind: ModelKind;
   /** The columns whose raw rows decide a row of an `incremental_by_key` model. */
   readonly key?: readonly string[];
+  /** The columns that name a partition of an `incremental_by_partition` model. */
+  readonly partitionedBy?: readonly string[];
   readonly columns: readonly ColumnMetadata[];
   /** Column-level and model-level tests, normalised. */
   readonly tests: readonly DataTestDeclaration[];

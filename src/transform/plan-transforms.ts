@@ -2,7 +2,7 @@ import type { Settings } from "../config/settings.ts";
 import type { SqlSession } from "../warehouse/warehouse.ts";
 import { computeVersions, type ModelVersion, sourceFingerprints } from "./fingerprint.ts";
 import type { Model } from "./model.ts";
-import type { Project } from "./project.ts";
+import { type Project, partitionParents } from "./project.ts";
 import { fingerprint } from "./stable-hash.ts";
 
 /** Why a model is rebuilt. */
@@ -23,11 +23,18 @@ export interface PlannedModel {
   /** The fingerprint of the model's data once the plan has run (its current one when not built). */
   readonly dataFingerprint: string;
   /**
-   * An incremental model whose version and model parents are unchanged:
-   * only its sources have new or removed objects, so the build merges them
-   * into the existing table instead of rebuilding it.
+   * The build merges changes into the existing table instead of rebuilding
+   * it: an `incremental_by_key` model whose version and model parents are
+   * unchanged (only its source has new or removed objects), or an
+   * `incremental_by_partition` model whose changed parents all split by its
+   * partitions and record the rows they change in this run.
    */
   readonly incremental: boolean;
+  /**
+   * A child merges this model's changes: its build records the rows it
+   * changed (see `merge-incremental.ts`).
+   */
+  readonly captureChanges: boolean;
 }
 
 /** What a run's transform will do, decided before anything is built. */
@@ -101,7 +108,17 @@ export async function planTransforms(
   );
 
   const dataFingerprints = new Map<string, string>();
-  const planned: PlannedModel[] = [];
+  const planned = new Map<string, Omit<PlannedModel, "captureChanges">>();
+  // A built parent can hand its changed rows to a merging child when it is
+  // rebuilt or merged over its previous table with the same columns.
+  const recordsChanges = (parent: string, fromFingerprint: string | undefined) => {
+    const step = planned.get(parent);
+    return (
+      step?.reason === "inputs_changed" &&
+      step.model.metadata.kind !== "view" &&
+      state.get(parent)?.data_fingerprint === fromFingerprint
+    );
+  };
   for (const model of models) {
     const version = (versions.get(model.name) as ModelVersion).version;
     const inputs: Record<string, string> = {};
@@ -133,7 +150,26 @@ export async function planTransforms(
         ? fingerprint({ version, inputs: inputFingerprint })
         : (previous?.data_fingerprint ?? "none");
     dataFingerprints.set(model.name, dataFingerprint);
-    planned.push({
+    const before = previous?.inputs
+      ? (JSON.parse(previous.inputs) as Record<string, string>)
+      : null;
+    const changed = Object.keys(inputs).filter((input) => before?.[input] !== inputs[input]);
+    const splitByPartition = new Set(partitionParents(model, project.models));
+    const incremental =
+      reason === "inputs_changed" &&
+      before !== null &&
+      (model.metadata.kind === "incremental_by_key"
+        ? changed.every((input) => input.startsWith("source:"))
+        : model.metadata.kind === "incremental_by_partition" &&
+          changed.every((input) => {
+            const parent = input.slice("model:".length);
+            return (
+              input.startsWith("model:") &&
+              splitByPartition.has(parent) &&
+              recordsChanges(parent, before[input])
+            );
+          }));
+    planned.set(model.name, {
       model,
       version,
       action,
@@ -141,28 +177,22 @@ export async function planTransforms(
       inputs,
       inputFingerprint,
       dataFingerprint,
-      incremental:
-        reason === "inputs_changed" &&
-        model.metadata.kind === "incremental_by_key" &&
-        onlySourcesChanged(inputs, previous?.inputs ?? null),
+      incremental,
     });
   }
+  const capturing = new Set(
+    [...planned.values()]
+      .filter((step) => step.incremental && step.model.metadata.kind === "incremental_by_partition")
+      .flatMap((step) => step.model.parents),
+  );
   return {
-    models: planned,
+    models: [...planned.values()].map((step) => ({
+      ...step,
+      captureChanges:
+        capturing.has(step.model.name) && planned.get(step.model.name)?.action === "build",
+    })),
     versions,
     // Every setting counts: any change may change what a run publishes.
     stateFingerprint: fingerprint({ settings, models: Object.fromEntries(dataFingerprints) }),
   };
-}
-
-/** Whether every model parent's fingerprint equals the one the model was last built from. */
-function onlySourcesChanged(
-  inputs: Readonly<Record<string, string>>,
-  previous: string | null,
-): boolean {
-  if (previous === null) return false;
-  const before = JSON.parse(previous) as Record<string, string>;
-  return Object.entries(inputs).every(
-    ([input, value]) => !input.startsWith("model:") || before[input] === value,
-  );
 }

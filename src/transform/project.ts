@@ -126,8 +126,44 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
         : codeModel(name, draft.schema, draft.code as CodeModelDefinition, drafts),
     );
   }
+  for (const model of models.values()) checkPartitionedModel(model, models);
   const graph = new ModelGraph(new Map([...models].map(([name, model]) => [name, model.parents])));
   return { sqlDir, sources, models, graph };
+}
+
+/**
+ * The parents of an `incremental_by_partition` model that declare all of its
+ * `partitioned_by` columns: their rows are split by partition. The other
+ * parents are lookups (an event's region), read whole.
+ */
+export function partitionParents(
+  model: Model,
+  models: ReadonlyMap<string, Model>,
+): readonly string[] {
+  const columns = model.metadata.partitionedBy ?? [];
+  return model.parents.filter((parent) => {
+    const declared = new Set(models.get(parent)?.metadata.columns.map((column) => column.name));
+    return columns.length > 0 && columns.every((column) => declared.has(column));
+  });
+}
+
+/** An `incremental_by_partition` model must be able to find its partitions in what it reads. */
+function checkPartitionedModel(model: Model, models: ReadonlyMap<string, Model>): void {
+  if (model.metadata.kind !== "incremental_by_partition") return;
+  const columns = model.metadata.partitionedBy ?? [];
+  const where = `model ${model.name} is incremental_by_partition (partitioned_by ${columns.join(", ")})`;
+  if (model.sources.length > 0)
+    throw new ModelError(
+      `${where}: it reads raw ${model.sources.join(", ")}; only incremental_by_key models read raw rows`,
+    );
+  const declared = new Set(model.metadata.columns.map((column) => column.name));
+  const undeclared = columns.filter((column) => !declared.has(column));
+  if (undeclared.length > 0)
+    throw new ModelError(`${where}: it does not declare the column(s) ${undeclared.join(", ")}`);
+  if (partitionParents(model, models).length === 0)
+    throw new ModelError(
+      `${where}: none of its parents (${model.parents.join(", ") || "none"}) declares those columns`,
+    );
 }
 
 async function sqlFilesBelow(folder: string): Promise<string[]> {

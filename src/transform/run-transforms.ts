@@ -6,10 +6,10 @@ import { ModelError, toError } from "../util/errors.ts";
 import { insertMeta } from "../warehouse/state-store.ts";
 import { quoteIdentifier, type SqlSession, type Warehouse } from "../warehouse/warehouse.ts";
 import type { ModelVersion } from "./fingerprint.ts";
-import { mergeIncremental } from "./merge-incremental.ts";
+import { changesTable, mergeByKey, mergeByPartition, rebuild } from "./merge-incremental.ts";
 import type { CodeModelDefinition } from "./model.ts";
 import { type PlannedModel, planTransforms, type TransformPlan } from "./plan-transforms.ts";
-import { loadProject, type Project } from "./project.ts";
+import { loadProject, type Project, partitionParents } from "./project.ts";
 import { setSettingVariables } from "./settings-variables.ts";
 
 /** What happened to a model in a run. */
@@ -111,110 +111,119 @@ export async function runTransforms(
 
   const outcomes: ModelOutcome[] = [];
   const blocked = new Map<string, string>();
-  for (const step of plan.models) {
-    if (step.action === "not_selected") continue;
-    const { model, version, inputs, inputFingerprint } = step;
-    const started = performance.now();
-    const startedAt = new Date();
-    // Only what has been committed is announced: a build's outcome is logged
-    // after its transaction, never from inside it.
-    const announce = (outcome: ModelOutcome) => {
-      outcomes.push(outcome);
-      const fields = {
-        model: model.name,
-        status: outcome.status,
-        reason: outcome.reason,
-        rows: outcome.rows,
+  // Models whose build recorded its changed rows in a changes table this run.
+  const recorded = new Set<string>();
+  try {
+    for (const step of plan.models) {
+      if (step.action === "not_selected") continue;
+      const { model, version, inputs, inputFingerprint } = step;
+      const started = performance.now();
+      const startedAt = new Date();
+      // Only what has been committed is announced: a build's outcome is logged
+      // after its transaction, never from inside it.
+      const announce = (outcome: ModelOutcome) => {
+        outcomes.push(outcome);
+        const fields = {
+          model: model.name,
+          status: outcome.status,
+          reason: outcome.reason,
+          rows: outcome.rows,
+        };
+        if (outcome.status === "failed")
+          logger.error({ ...fields, err: outcome.error }, "model failed");
+        else
+          logger.info(
+            { ...fields, ms: Math.round(outcome.seconds * 1000) },
+            `model ${outcome.status}`,
+          );
       };
-      if (outcome.status === "failed")
-        logger.error({ ...fields, err: outcome.error }, "model failed");
-      else
-        logger.info(
-          { ...fields, ms: Math.round(outcome.seconds * 1000) },
-          `model ${outcome.status}`,
-        );
-    };
-    const record = async (outcome: ModelOutcome) => {
-      await recordBuild(warehouse, options.runId, outcome, step, startedAt);
-      announce(outcome);
-    };
+      const record = async (outcome: ModelOutcome) => {
+        await recordBuild(warehouse, options.runId, outcome, step, startedAt);
+        announce(outcome);
+      };
 
-    const stopper = model.parents.find((parent) => blocked.has(parent));
-    if (stopper !== undefined) {
-      blocked.set(model.name, stopper);
-      await record({
-        model: model.name,
-        relation: model.relation,
-        status: "skipped",
-        reason: `parent ${stopper} ${outcomes.find((o) => o.model === stopper)?.status ?? "failed"}`,
-        version,
-        seconds: 0,
-      });
-      continue;
-    }
-    if (step.action === "up_to_date") {
-      await record({
-        model: model.name,
-        relation: model.relation,
-        status: "up_to_date",
-        version,
-        seconds: 0,
-      });
-      continue;
-    }
-
-    try {
-      const built = await warehouse.transaction(async (session) => {
-        const rows = await buildModel(session, step, existing.get(model.relation), {
-          settings,
-          runId: options.runId,
-          logger,
-        });
-        await session.run("delete from meta.model_state where model = $1", [model.name]);
-        await insertMeta(session, "meta.model_state", [
-          {
-            model: model.name,
-            relation: model.relation,
-            version,
-            input_fingerprint: inputFingerprint,
-            data_fingerprint: step.dataFingerprint,
-            run_id: options.runId,
-            built_at: startedAt,
-            rows: rows ?? null,
-            inputs: JSON.stringify(inputs),
-          },
-        ]);
-        const outcome: ModelOutcome = {
+      const stopper = model.parents.find((parent) => blocked.has(parent));
+      if (stopper !== undefined) {
+        blocked.set(model.name, stopper);
+        await record({
           model: model.name,
           relation: model.relation,
-          status: "built",
-          reason: step.incremental ? "incremental" : step.reason,
+          status: "skipped",
+          reason: `parent ${stopper} ${outcomes.find((o) => o.model === stopper)?.status ?? "failed"}`,
           version,
-          ...(rows === undefined ? {} : { rows }),
+          seconds: 0,
+        });
+        continue;
+      }
+      if (step.action === "up_to_date") {
+        await record({
+          model: model.name,
+          relation: model.relation,
+          status: "up_to_date",
+          version,
+          seconds: 0,
+        });
+        continue;
+      }
+
+      try {
+        const built = await warehouse.transaction(async (session) => {
+          const rows = await buildModel(session, step, existing.get(model.relation), {
+            settings,
+            runId: options.runId,
+            logger,
+            models: project.models,
+            recorded,
+          });
+          await session.run("delete from meta.model_state where model = $1", [model.name]);
+          await insertMeta(session, "meta.model_state", [
+            {
+              model: model.name,
+              relation: model.relation,
+              version,
+              input_fingerprint: inputFingerprint,
+              data_fingerprint: step.dataFingerprint,
+              run_id: options.runId,
+              built_at: startedAt,
+              rows: rows ?? null,
+              inputs: JSON.stringify(inputs),
+            },
+          ]);
+          const outcome: ModelOutcome = {
+            model: model.name,
+            relation: model.relation,
+            status: "built",
+            reason: step.incremental ? "incremental" : step.reason,
+            version,
+            ...(rows === undefined ? {} : { rows }),
+            seconds: (performance.now() - started) / 1000,
+          };
+          await recordBuild(session, options.runId, outcome, step, startedAt);
+          return outcome;
+        });
+        announce(built);
+        if (step.captureChanges) recorded.add(model.name);
+        existing.set(model.relation, model.metadata.kind === "view" ? "VIEW" : "BASE TABLE");
+      } catch (thrown) {
+        const cause = toError(thrown);
+        const error = new ModelError(
+          `model ${model.name} (${model.relation}) failed: ${cause.message}`,
+          { cause },
+        );
+        blocked.set(model.name, model.name);
+        await record({
+          model: model.name,
+          relation: model.relation,
+          status: "failed",
+          reason: step.reason,
+          version,
           seconds: (performance.now() - started) / 1000,
-        };
-        await recordBuild(session, options.runId, outcome, step, startedAt);
-        return outcome;
-      });
-      announce(built);
-      existing.set(model.relation, model.metadata.kind === "view" ? "VIEW" : "BASE TABLE");
-    } catch (thrown) {
-      const cause = toError(thrown);
-      const error = new ModelError(
-        `model ${model.name} (${model.relation}) failed: ${cause.message}`,
-        { cause },
-      );
-      blocked.set(model.name, model.name);
-      await record({
-        model: model.name,
-        relation: model.relation,
-        status: "failed",
-        reason: step.reason,
-        version,
-        seconds: (performance.now() - started) / 1000,
-        error,
-      });
+          error,
+        });
+      }
     }
+  } finally {
+    for (const name of recorded) await warehouse.run(`drop table if exists ${changesTable(name)}`);
   }
 
   const named = (status: ModelStatus) =>
@@ -245,7 +254,14 @@ async function buildModel(
   session: SqlSession,
   step: PlannedModel,
   existingType: string | undefined,
-  context: { readonly settings: Settings; readonly runId: string; readonly logger: Logger },
+  context: {
+    readonly settings: Settings;
+    readonly runId: string;
+    readonly logger: Logger;
+    readonly models: Project["models"];
+    /** Models whose changes this run recorded. */
+    readonly recorded: ReadonlySet<string>;
+  },
 ): Promise<number | undefined> {
   const { model } = step;
   const relation = `${quoteIdentifier(model.schema)}.${quoteIdentifier(model.name)}`;
@@ -254,18 +270,33 @@ async function buildModel(
   if (existingType === "VIEW" && kind === "table") await session.run(`drop view ${relation}`);
   if (existingType === "BASE TABLE" && kind === "view") await session.run(`drop table ${relation}`);
   if (model.type === "sql" && step.incremental) {
-    const merged = await mergeIncremental(session, model);
+    const merged =
+      model.metadata.kind === "incremental_by_key"
+        ? await mergeByKey(session, model, step.captureChanges)
+        : await mergeByPartition(
+            session,
+            model,
+            context.models,
+            partitionParents(model, context.models).filter((parent) =>
+              context.recorded.has(parent),
+            ),
+            step.captureChanges,
+          );
     context.logger.debug({ model: model.name, ...merged }, "incremental merge");
   } else if (model.type === "sql") {
-    await session.run(`create or replace ${kind} ${relation} as\n${model.sql}`);
+    await rebuild(session, model, step.captureChanges, () =>
+      session.run(`create or replace ${kind} ${relation} as\n${model.sql}`),
+    );
   } else {
-    await model.build({
-      session,
-      relation,
-      settings: context.settings,
-      runId: context.runId,
-      logger: context.logger.child({ model: model.name }),
-    });
+    await rebuild(session, model, step.captureChanges, () =>
+      model.build({
+        session,
+        relation,
+        settings: context.settings,
+        runId: context.runId,
+        logger: context.logger.child({ model: model.name }),
+      }),
+    );
   }
   if (kind === "view") return undefined;
   const [count] = await session.all<{ n: number }>(`select count(*) as n from ${relation}`);

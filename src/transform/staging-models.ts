@@ -288,6 +288,7 @@ function stagedModel(source: SourceDeclaration): GeneratedModel {
     },
   });
   const metadata = header(source, {
+    ...byKeyPartition(source),
     description: `Staged ${source.description}: one row per key (${source.key.join(", ")}) after the rules of SPEC §1.`,
     grain: `one row per (${source.key.join(", ")})`,
     columns: columnDocs,
@@ -303,6 +304,14 @@ function stagedModel(source: SourceDeclaration): GeneratedModel {
   };
 }
 
+/**
+ * stg_<source> and stg_<source>_quarantine pick rows of the classified model
+ * one by one: any columns they keep split them, and the key is in both.
+ */
+function byKeyPartition(source: SourceDeclaration): Record<string, unknown> {
+  return { kind: "incremental_by_partition", partitioned_by: [...source.key] };
+}
+
 function quarantineModel(source: SourceDeclaration): GeneratedModel {
   const q = quoteIdentifier;
   const outputs = [
@@ -313,6 +322,7 @@ function quarantineModel(source: SourceDeclaration): GeneratedModel {
     "_run_id",
   ];
   const metadata = header(source, {
+    ...byKeyPartition(source),
     description: `Raw ${source.name} rows quarantined by staging (SPEC §1), with the reason.`,
     grain: `one row per quarantined raw ${source.name} row`,
     columns: {

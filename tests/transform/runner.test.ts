@@ -489,6 +489,39 @@ describe("project loading", () => {
     await expect(loadProject({ sqlDir: noHeader })).rejects.toThrow(/mart_x .*YAML metadata/);
   });
 
+  it("names an incremental_by_partition model that cannot find its partitions", async () => {
+    const partitioned = (columns: string) =>
+      `/*\ndescription: test model\ngrain: one row per user\nkind: incremental_by_partition\npartitioned_by: [user_id]\ncolumns: {${columns}}\n*/\n`;
+    const parent = `${header.replace("*/", "columns: {user_id: a user}\n*/")}select 'u1' as user_id`;
+    const noPartitionParent = project({
+      "staging/stg_a.sql": `${header}select 1 as x`,
+      "intermediate/int_b.sql": `${partitioned("user_id: a user")}select 'u' as user_id from staging.stg_a`,
+    });
+    await expect(loadProject({ sqlDir: noPartitionParent })).rejects.toThrow(
+      "model int_b is incremental_by_partition (partitioned_by user_id): none of its parents (stg_a) declares those columns",
+    );
+    const undeclared = project({
+      "staging/stg_a.sql": parent,
+      "intermediate/int_b.sql": `${partitioned("x: a number")}select user_id, 1 as x from staging.stg_a`,
+    });
+    await expect(loadProject({ sqlDir: undeclared })).rejects.toThrow(
+      "model int_b is incremental_by_partition (partitioned_by user_id): it does not declare the column(s) user_id",
+    );
+    const readsRaw = project({
+      "staging/stg_a.sql": parent,
+      "intermediate/int_b.sql": `${partitioned("user_id: a user")}select user_id from staging.stg_a union all select user_id from raw.visits`,
+    });
+    await expect(loadProject({ sqlDir: readsRaw })).rejects.toThrow(
+      "model int_b is incremental_by_partition (partitioned_by user_id): it reads raw visits; only incremental_by_key models read raw rows",
+    );
+    const noColumns = project({
+      "staging/stg_a.sql": `/*\ndescription: test model\ngrain: one row\nkind: incremental_by_partition\n*/\nselect 1 as x`,
+    });
+    await expect(loadProject({ sqlDir: noColumns })).rejects.toThrow(
+      /stg_a .*partitioned_by: kind incremental_by_partition needs partitioned_by/,
+    );
+  });
+
   it("parses refs, sources and settings from the real project", async () => {
     const real = await loadProject();
     const romi = real.models.get("mart_romi");
