@@ -1,5 +1,6 @@
 import type { ResolvedSource } from "../sources/resolve-sources.ts";
 import type { ObjectInfo } from "../storage/object-store.ts";
+import { insertMeta, replaceMeta } from "../warehouse/state-store.ts";
 import {
   quoteIdentifier,
   quoteLiteral,
@@ -289,45 +290,50 @@ async function writeBatch(
       readerRejects,
     );
   }
-  const now = new Date().toISOString();
-  const loaded = usable.map((fileId) => {
-    const file = batch[fileId] as FileToLoad;
-    const result = results[fileId] as FileLoadResult;
-    return `(${[
-      quoteLiteral(file.object.key),
-      quoteLiteral(source.declaration.name),
-      quoteLiteral(file.format.name),
-      quoteLiteral(file.object.etag),
-      file.object.size,
-      `${quoteLiteral(file.object.lastModified.toISOString())}::timestamp`,
-      result.rowsRead,
-      result.rowsLoaded,
-      result.rowsRejected,
-      quoteLiteral(context.runId),
-      `${quoteLiteral(now)}::timestamp`,
-    ].join(", ")})`;
-  });
-  if (loaded.length > 0)
-    await session.run(`insert or replace into meta.loaded_files values ${loaded.join(", ")}`);
-  const attempts = batch.map((file, fileId) => {
-    const result = results[fileId] as FileLoadResult;
-    const loadedOk = result.status === "loaded";
-    return `(${[
-      quoteLiteral(context.runId),
-      quoteLiteral(file.object.key),
-      quoteLiteral(source.declaration.name),
-      quoteLiteral(file.object.etag),
-      file.object.size,
-      quoteLiteral(result.status),
-      loadedOk ? result.rowsRead : "null",
-      loadedOk ? result.rowsLoaded : "null",
-      loadedOk ? result.rowsRejected : "null",
-      result.reason ? quoteLiteral(result.reason) : "null",
-      "null",
-      `${quoteLiteral(now)}::timestamp`,
-    ].join(", ")})`;
-  });
-  await session.run(`insert into meta.file_loads values ${attempts.join(", ")}`);
+  const now = new Date();
+  await replaceMeta(
+    session,
+    "meta.loaded_files",
+    usable.map((fileId) => {
+      const file = batch[fileId] as FileToLoad;
+      const result = results[fileId] as FileLoadResult;
+      return {
+        key: file.object.key,
+        source: source.declaration.name,
+        format: file.format.name,
+        etag: file.object.etag,
+        size: file.object.size,
+        last_modified: file.object.lastModified,
+        rows_read: result.rowsRead,
+        rows_loaded: result.rowsLoaded,
+        rows_rejected: result.rowsRejected,
+        run_id: context.runId,
+        loaded_at: now,
+      };
+    }),
+  );
+  await insertMeta(
+    session,
+    "meta.file_loads",
+    batch.map((file, fileId) => {
+      const result = results[fileId] as FileLoadResult;
+      const loadedOk = result.status === "loaded";
+      return {
+        run_id: context.runId,
+        key: file.object.key,
+        source: source.declaration.name,
+        etag: file.object.etag,
+        size: file.object.size,
+        status: result.status,
+        rows_read: loadedOk ? result.rowsRead : null,
+        rows_loaded: loadedOk ? result.rowsLoaded : null,
+        rows_rejected: loadedOk ? result.rowsRejected : null,
+        reason: result.reason ?? null,
+        seconds: null,
+        loaded_at: now,
+      };
+    }),
+  );
 }
 
 async function firstReject(

@@ -1,6 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sqlRoot } from "./sql-root.ts";
+import { databaseNow, insertMeta } from "./state-store.ts";
 import type { Warehouse } from "./warehouse.ts";
 
 /** A numbered schema change of the metadata tables. */
@@ -47,9 +48,8 @@ export async function migrate(
     if (applied.has(migration.version)) continue;
     await warehouse.transaction(async (session) => {
       await session.run(migration.sql);
-      await session.run("insert into meta.migrations values ($1, $2, now()::timestamp)", [
-        migration.version,
-        migration.name,
+      await insertMeta(session, "meta.migrations", [
+        { version: migration.version, name: migration.name, applied_at: databaseNow },
       ]);
     });
     done.push(migration.version);

@@ -49,5 +49,26 @@ export async function insertMeta<Table extends keyof MetaTables>(
   }
 }
 
+/**
+ * Writes rows into a metadata table keyed by its `key` column, replacing
+ * the rows with the same keys (what `insert or replace` does; Kysely's
+ * compiler has no spelling of it that DuckDB parses). Run it in a
+ * transaction, so that no reader sees a key deleted and not yet written.
+ */
+export async function replaceMeta<Table extends "meta.loaded_files" | "meta.skipped_files">(
+  session: SqlSession,
+  table: Table,
+  rows: readonly (MetaRow<Table> & { readonly key: string })[],
+): Promise<void> {
+  for (let start = 0; start < rows.length; start += 500) {
+    const keys = rows.slice(start, start + 500).map((row) => row.key);
+    await execute(
+      session,
+      metaStatements.deleteFrom(table as "meta.loaded_files").where("key", "in", keys),
+    );
+  }
+  await insertMeta(session, table, rows);
+}
+
 /** The database's clock, as the metadata tables store it (a timestamp without zone). */
 export const databaseNow = sql<Date>`now()::timestamp`;

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { openEnvironment } from "../../run/environment.ts";
+import { databaseNow, replaceMeta } from "../../warehouse/state-store.ts";
 import { commandContext } from "../cli-context.ts";
 import { formatTable } from "../format-table.ts";
 
@@ -13,9 +14,15 @@ export async function skipFileCommand(
   const environment = await openEnvironment(settings, logger, "files");
   try {
     const object = await environment.store.head(key);
-    await environment.warehouse.run(
-      "insert or replace into meta.skipped_files values ($1, $2, $3, now()::timestamp)",
-      [key, object?.etag ?? null, options.reason ?? null],
+    await environment.warehouse.transaction((session) =>
+      replaceMeta(session, "meta.skipped_files", [
+        {
+          key,
+          etag: object?.etag ?? null,
+          reason: options.reason ?? null,
+          skipped_at: databaseNow,
+        },
+      ]),
     );
     process.stdout.write(
       object

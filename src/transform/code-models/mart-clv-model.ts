@@ -1,7 +1,8 @@
 import { fitBgNbd } from "../../clv/fit-bgnbd.ts";
 import { fitGammaGamma } from "../../clv/fit-gamma-gamma.ts";
 import type { BgNbdParams, FitResult, GammaGammaParams } from "../../clv/types.ts";
-import type { Params, SqlSession } from "../../warehouse/warehouse.ts";
+import { insertMeta } from "../../warehouse/state-store.ts";
+import type { SqlSession } from "../../warehouse/warehouse.ts";
 import type { CodeModelDefinition } from "../model.ts";
 import { parseTestDeclarations } from "../test-declarations.ts";
 import { readNumberColumns } from "./read-number-columns.ts";
@@ -196,27 +197,23 @@ async function recordFit(
   seconds: number,
   fittedAt: Date,
 ): Promise<void> {
-  const values: Params = [
-    runId,
-    model,
-    // JSON has no NaN: JSON.stringify writes null for a parameter that could not be estimated.
-    JSON.stringify(fit.params),
-    JSON.stringify(fit.logParamStdErrors),
-    orNull(fit.logLikelihood),
-    fit.customers,
-    groups,
-    fit.converged,
-    fit.iterations,
-    fit.message,
-    seconds,
-    fittedAt,
-  ];
-  await session.run(
-    `insert into meta.clv_fits (run_id, model, parameters, log_param_std_errors, log_likelihood,
-       customers, groups, converged, iterations, message, seconds, fitted_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, cast($12 as timestamp))`,
-    values,
-  );
+  await insertMeta(session, "meta.clv_fits", [
+    {
+      run_id: runId,
+      model,
+      // JSON has no NaN: JSON.stringify writes null for a parameter that could not be estimated.
+      parameters: JSON.stringify(fit.params),
+      log_param_std_errors: JSON.stringify(fit.logParamStdErrors),
+      log_likelihood: orNull(fit.logLikelihood),
+      customers: fit.customers,
+      groups,
+      converged: fit.converged,
+      iterations: fit.iterations,
+      message: fit.message,
+      seconds,
+      fitted_at: fittedAt,
+    },
+  ]);
 }
 
 /** NaN (nothing to estimate) and ±∞ are written as NULL, never as a number a reader could take for a fit. */
