@@ -23,18 +23,19 @@ lifetimes as (
     select * from intermediate.int_cohort_lifetimes
 ),
 
-activity as (
-    select * from intermediate.int_cohort_activity
+member_lifetimes as (
+    select * from intermediate.int_member_lifetimes
 ),
 
+-- one row per member and lifetime: counting rows counts distinct users
 active_members as (
     select
         basis,
         grain,
         cohort_start,
         lifetime,
-        count(distinct user_id) as active_users
-    from activity
+        count(*) as active_users
+    from member_lifetimes
     group by basis, grain, cohort_start, lifetime
 ),
 
