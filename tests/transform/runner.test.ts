@@ -279,7 +279,10 @@ describe("a failing model", () => {
     );
     // a change elsewhere in the same run still gets built
     edit("marts/mart_activity.sql", (sql) =>
-      sql.replace("sum(sessions) as bigint) as sessions", "sum(1 * sessions) as bigint) as sessions"),
+      sql.replace(
+        "sum(sessions) as bigint) as sessions",
+        "sum(1 * sessions) as bigint) as sessions",
+      ),
     );
 
     const result = await run({ margin: 0.5 });
