@@ -185,7 +185,9 @@ describe("a user-defined source and a user model", () => {
     );
     expect(lineage.stdout).toMatch(/raw\.refunds/);
     const list = await runCli(["models", "--config", config], env);
-    expect(list.stdout).toMatch(/stg_refunds\s+staging\s+table\s+\w{12}\s+\d{4}-\d\d-\d\d/);
+    expect(list.stdout).toMatch(
+      /stg_refunds\s+staging\s+incremental_by_partition\s+\w{12}\s+\d{4}-\d\d-\d\d/,
+    );
     expect(list.stdout).toMatch(/mart_net_revenue/);
   });
 
