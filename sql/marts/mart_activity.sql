@@ -15,21 +15,42 @@ tests:
 */
 with
 
-user_periods as (
-    select * from intermediate.int_user_periods
+visits as (
+    select * from staging.stg_visits
 ),
 
--- one row per user and period: counting rows counts distinct users
+grains as (
+    select unnest(['day', 'week', 'month']) as grain
+),
+
+sessions as (
+    select
+        user_id,
+        cast(session_start as date) as session_date,
+        date_diff('microsecond', session_start, session_end) as session_microseconds
+    from visits
+),
+
+-- date_trunc('week', …) starts weeks on Monday (ISO)
+placed as (
+    select
+        grains.grain,
+        cast(date_trunc(grains.grain, sessions.session_date) as date) as period_start,
+        sessions.user_id,
+        sessions.session_microseconds
+    from sessions
+    cross join grains
+),
+
 final as (
     select
         cast(grain as varchar) as grain,
         cast(period_start as date) as period_start,
-        cast(count(*) as bigint) as active_users,
-        cast(sum(sessions) as bigint) as sessions,
+        cast(count(distinct user_id) as bigint) as active_users,
+        cast(count(*) as bigint) as sessions,
         -- integer microseconds sum exactly: the mean does not depend on thread scheduling
-        cast(cast(sum(session_microseconds) as double) / cast(sum(sessions) as double) / 1e6 as double)
-            as avg_session_seconds
-    from user_periods
+        cast(avg(session_microseconds) / 1e6 as double) as avg_session_seconds
+    from placed
     group by grain, period_start
 )
 

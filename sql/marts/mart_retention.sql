@@ -23,19 +23,18 @@ lifetimes as (
     select * from intermediate.int_cohort_lifetimes
 ),
 
-member_lifetimes as (
-    select * from intermediate.int_member_lifetimes
+activity as (
+    select * from intermediate.int_cohort_activity
 ),
 
--- one row per member and lifetime: counting rows counts distinct users
 active_members as (
     select
         basis,
         grain,
         cohort_start,
         lifetime,
-        count(*) as active_users
-    from member_lifetimes
+        count(distinct user_id) as active_users
+    from activity
     group by basis, grain, cohort_start, lifetime
 ),
 
