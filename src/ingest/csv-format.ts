@@ -214,6 +214,7 @@ async function readGroup(
     staged.set(file.fileId, {
       ok: true,
       columns: file.columns,
+      rows: rows?.rows ?? 0,
       rejects: rejected.map((row, j) => ({
         fileRow: recordsAt[j] as number,
         reason: `${row.error_type.toLowerCase()}: ${row.error_message}`,

@@ -24,6 +24,12 @@ export type StagedFile =
       readonly columns: readonly string[];
       /** Rows the reader itself rejected (broken quoting, bad JSON, invalid UTF-8…). */
       readonly rejects: readonly ReaderReject[];
+      /**
+       * Rows the reader returned for the file, when the format knows them
+       * apart from the relation: the loader holds the relation's rows of the
+       * file against it, so that none is lost on the way.
+       */
+      readonly rows?: number;
     }
   | { readonly ok: false; readonly reason: string };
 

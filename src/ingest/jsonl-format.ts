@@ -38,10 +38,10 @@ export const jsonlFormat: FileFormat = {
     const union = new Set<string>();
     const staged = await stageEach(files, async (file): Promise<StagedFile> => {
       const cleanPath = join(scratchDir, `clean-${file.fileId}.jsonl`);
-      const { columns, rejects } = await rewriteLines(file, cleanPath);
+      const { columns, rejects, rows } = await rewriteLines(file, cleanPath);
       cleanPaths.push(cleanPath);
       for (const column of columns) union.add(column);
-      return { ok: true, columns, rejects };
+      return { ok: true, columns, rejects, rows };
     });
     const columns = [...union];
     if (cleanPaths.length === 0) return { files: staged, relation: null, columns };
@@ -65,7 +65,7 @@ export const jsonlFormat: FileFormat = {
 async function rewriteLines(
   file: StagingInput,
   cleanPath: string,
-): Promise<{ columns: string[]; rejects: ReaderReject[] }> {
+): Promise<{ columns: string[]; rejects: ReaderReject[]; rows: number }> {
   const raw = createReadStream(file.path);
   const gunzip = file.path.endsWith(".gz") ? createGunzip() : undefined;
   // pipe() does not forward errors: a truncated gzip must fail the read.
@@ -120,7 +120,7 @@ async function rewriteLines(
   }
   if (lineNumber === 0) throw new FileRejected("is empty: no JSON lines");
   assertUsableColumns([...columns.keys()]);
-  return { columns: [...columns.keys()], rejects };
+  return { columns: [...columns.keys()], rejects, rows: recordNumber - rejects.length };
 }
 
 /** The object on this line, or the reason it is not one. */

@@ -106,7 +106,14 @@ export async function loadBatch(
         continue;
       }
       const rowsLoaded = counts.get(fileId)?.loaded ?? 0;
-      const rowsRejected = (counts.get(fileId)?.rejected ?? 0) + verdict.rejects.length;
+      const typedRejects = counts.get(fileId)?.rejected ?? 0;
+      if (verdict.rows !== undefined && rowsLoaded + typedRejects !== verdict.rows) {
+        // Not seen: a row lost between the reader and the typed relation must not go unnoticed.
+        const reason = `cannot be read as ${format.name}: the reader returned ${verdict.rows} rows but ${rowsLoaded + typedRejects} reached the loader`;
+        results.push(failedFile(key, source, reason));
+        continue;
+      }
+      const rowsRejected = typedRejects + verdict.rejects.length;
       const rowsRead = rowsLoaded + rowsRejected;
       if (rowsRead > 0 && rowsRejected / rowsRead > context.maxRejectRatio) {
         const reason = `${rowsRejected} of ${rowsRead} rows rejected (${((100 * rowsRejected) / rowsRead).toFixed(1)}%), more than maxRejectRatio ${context.maxRejectRatio}; first: ${await firstReject(warehouse, relation, fileId, verdict.rejects)}`;
@@ -189,7 +196,9 @@ function failedFile(key: string, source: ResolvedSource, reason: string): FileLo
   };
 }
 
-type Verdict = { ok: true; rejects: readonly ReaderReject[] } | { ok: false; reason: string };
+type Verdict =
+  | { ok: true; rejects: readonly ReaderReject[]; rows?: number }
+  | { ok: false; reason: string };
 
 function checkColumns(source: ResolvedSource, staged: StagedFile | undefined): Verdict {
   if (!staged) return { ok: false, reason: "was not read" };
@@ -215,7 +224,7 @@ function checkColumns(source: ResolvedSource, staged: StagedFile | undefined): V
   const reserved = staged.columns.filter((name) => reservedColumns.has(name));
   if (reserved.length > 0)
     return { ok: false, reason: `column ${reserved.join(", ")} is reserved for lineage` };
-  return { ok: true, rejects: staged.rejects };
+  return { ok: true, rejects: staged.rejects, rows: staged.rows };
 }
 
 async function writeBatch(

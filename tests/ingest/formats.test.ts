@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { FileFormat } from "../../src/ingest/file-format.ts";
 import { formatForKey } from "../../src/ingest/formats.ts";
 import { quoteNumbers } from "../../src/ingest/jsonl-format.ts";
 import { loadBatch } from "../../src/ingest/load-batch.ts";
@@ -381,5 +382,48 @@ describe("batches", () => {
       "select column_name from duckdb_columns() where schema_name = 'raw' and table_name = 'orders' and column_name = 'header_only_note'",
     );
     expect(columns).toHaveLength(1);
+  });
+
+  it("fails a file whose rows do not all reach the loader, instead of loading fewer", async () => {
+    // A format that loses a row between its reader and its relation (none is known to).
+    const leaky: FileFormat = {
+      name: "csv",
+      extensions: [".csv"],
+      async stage(session, files, { typing }) {
+        const rows =
+          "(values (0, 1, 'l1', 'u', '2024-01-01 10:00:00', '1')) as t(_file_id, _file_row, order_id, user_id, created_at, revenue)";
+        await session.run(
+          `create or replace temp table staged_leaky as ${typing.select(["order_id", "user_id", "created_at", "revenue"], rows, ["_file_id", "_file_row"])}`,
+        );
+        const columns = ["order_id", "user_id", "created_at", "revenue"];
+        return {
+          files: new Map(
+            files.map((file) => [file.fileId, { ok: true, columns, rejects: [], rows: 2 }]),
+          ),
+          relation: "select * from staged_leaky",
+          columns,
+        };
+      },
+    };
+    const [result] = await loadBatch(
+      warehouse,
+      [
+        {
+          object: { key: "raw/orders/leaky.csv", etag: "e", size: 1, lastModified: new Date(0) },
+          source: orders,
+          format: leaky,
+          localPath: join(dir, "leaky.csv"),
+          replaces: false,
+        },
+      ],
+      { runId: "leaky", maxRejectRatio: 1, scratchDir: dir },
+    );
+    expect(result).toMatchObject({
+      status: "failed",
+      reason: "cannot be read as csv: the reader returned 2 rows but 1 reached the loader",
+    });
+    expect(
+      await warehouse.all("select * from raw.orders where _file_key = 'raw/orders/leaky.csv'"),
+    ).toEqual([]);
   });
 });
