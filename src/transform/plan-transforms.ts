@@ -119,6 +119,8 @@ export async function planTransforms(
       state.get(parent)?.data_fingerprint === fromFingerprint
     );
   };
+  // Parents whose build must record its changed rows for a merging child.
+  const capturing = new Set<string>();
   for (const model of models) {
     const version = (versions.get(model.name) as ModelVersion).version;
     const inputs: Record<string, string> = {};
@@ -154,21 +156,26 @@ export async function planTransforms(
       ? (JSON.parse(previous.inputs) as Record<string, string>)
       : null;
     const changed = Object.keys(inputs).filter((input) => before?.[input] !== inputs[input]);
+    const changedParents = changed
+      .filter((input) => input.startsWith("model:"))
+      .map((input) => input.slice("model:".length));
     const splitByPartition = new Set(partitionParents(model, project.models));
     const incremental =
       reason === "inputs_changed" &&
       before !== null &&
+      changed.length > 0 &&
       (model.metadata.kind === "incremental_by_key"
-        ? changed.every((input) => input.startsWith("source:"))
+        ? changedParents.length === 0
         : model.metadata.kind === "incremental_by_partition" &&
-          changed.every((input) => {
-            const parent = input.slice("model:".length);
-            return (
-              input.startsWith("model:") &&
-              splitByPartition.has(parent) &&
-              recordsChanges(parent, before[input])
-            );
-          }));
+          changedParents.length === changed.length &&
+          changedParents.every(
+            (parent) =>
+              splitByPartition.has(parent) && recordsChanges(parent, before[`model:${parent}`]),
+          ));
+    // Only the changed parents record their changes: an unchanged one may be
+    // rebuilt for another reason (its table went missing) with nothing to compare.
+    if (incremental && model.metadata.kind === "incremental_by_partition")
+      for (const parent of changedParents) capturing.add(parent);
     planned.set(model.name, {
       model,
       version,
@@ -180,16 +187,10 @@ export async function planTransforms(
       incremental,
     });
   }
-  const capturing = new Set(
-    [...planned.values()]
-      .filter((step) => step.incremental && step.model.metadata.kind === "incremental_by_partition")
-      .flatMap((step) => step.model.parents),
-  );
   return {
     models: [...planned.values()].map((step) => ({
       ...step,
-      captureChanges:
-        capturing.has(step.model.name) && planned.get(step.model.name)?.action === "build",
+      captureChanges: capturing.has(step.model.name),
     })),
     versions,
     // Every setting counts: any change may change what a run publishes.

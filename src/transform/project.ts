@@ -219,6 +219,12 @@ function sqlModel(
       continue;
     }
     const [schemaName, table] = parts.slice(-2) as [string, string];
+    // A merge narrows `schema.table` references to the touched partitions; a
+    // database-qualified one would read the whole parent and double rows.
+    if (parts.length > 2 && metadata.kind === "incremental_by_partition")
+      throw new ModelError(
+        `model ${name} (${where}) is incremental_by_partition: write ${schemaName}.${table} without the database name ${parts.slice(0, -2).join(".")}`,
+      );
     if (schemaName === sourceSchema) {
       sources.add(table);
       continue;

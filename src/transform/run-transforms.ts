@@ -63,9 +63,10 @@ export interface TransformOptions {
  * Executes a transform plan (see `planTransforms`): builds the selected
  * models in topological order, each only when its version or its inputs
  * changed since its table was built (or always with `fullRefresh`). A model
- * is built with `create or replace`, or merged when it is incremental and
- * only its source changed, inside a transaction that also writes its
- * state, so a failure leaves its previous table in place; its
+ * is built with `create or replace`, or merged when the plan says so (an
+ * incremental model whose source, or whose partition-split parents, alone
+ * changed; see `merge-incremental.ts`), inside a transaction that also
+ * writes its state, so a failure leaves its previous table in place; its
  * descendants are skipped and the run goes on with the rest. Never throws
  * for a failing model: read `failed` / `ok` in the result.
  *
@@ -249,7 +250,7 @@ export async function runTransforms(
   return result;
 }
 
-/** Creates or replaces the model's relation; returns its row count (tables only). */
+/** Builds or merges the model's relation as planned; returns its row count (tables only). */
 async function buildModel(
   session: SqlSession,
   step: PlannedModel,

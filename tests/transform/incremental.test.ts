@@ -151,7 +151,11 @@ describe("incremental models", () => {
       };
       for (let step = 1; step <= 8; step++) {
         const action =
-          step <= 2 ? "new_day" : pick(["new_day", "new_day", "late", "re_export", "setting"]);
+          step <= 2
+            ? "new_day"
+            : step === 3
+              ? "lost_table"
+              : pick(["new_day", "new_day", "late", "re_export", "setting", "lost_table"]);
         if (action === "new_day" || action === "late") {
           const d = action === "new_day" ? ++lastDay : int(0, lastDay);
           for (const source of ["visits", "orders", "events", "costs", "fx_rates"] as const) {
@@ -160,6 +164,16 @@ describe("incremental models", () => {
             objects.push({ source, key });
             await load(source, key, rows[source](d), step);
           }
+        } else if (action === "lost_table") {
+          // A model's table goes missing while only orders arrive: it is rebuilt
+          // with unchanged data, and the children merging on orders must not
+          // take it for a changed parent.
+          const lost = pick(["int_first_visits", "stg_events", "stg_visits", "int_buyers"]);
+          const schema = lost.startsWith("stg_") ? "staging" : "intermediate";
+          await incremental.run(`drop table ${schema}.${lost}`);
+          const key = `raw/orders/dt=${lastDay}/late-${step}.csv`;
+          objects.push({ source: "orders", key });
+          await load("orders", key, rows.orders(int(0, lastDay)), step);
         } else if (action === "re_export") {
           const object = pick(objects);
           await load(object.source, object.key, rows[object.source](int(0, lastDay)), step);

@@ -514,6 +514,13 @@ describe("project loading", () => {
     await expect(loadProject({ sqlDir: readsRaw })).rejects.toThrow(
       "model int_b is incremental_by_partition (partitioned_by user_id): it reads raw visits; only incremental_by_key models read raw rows",
     );
+    const databaseQualified = project({
+      "staging/stg_a.sql": parent,
+      "intermediate/int_b.sql": `${partitioned("user_id: a user")}select user_id from memory.staging.stg_a`,
+    });
+    await expect(loadProject({ sqlDir: databaseQualified })).rejects.toThrow(
+      "model int_b (intermediate/int_b.sql) is incremental_by_partition: write staging.stg_a without the database name memory",
+    );
     const noColumns = project({
       "staging/stg_a.sql": `/*\ndescription: test model\ngrain: one row\nkind: incremental_by_partition\n*/\nselect 1 as x`,
     });
