@@ -306,10 +306,19 @@ function stagedModel(source: SourceDeclaration): GeneratedModel {
 
 /**
  * stg_<source> and stg_<source>_quarantine pick rows of the classified model
- * one by one: any columns they keep split them, and the key is in both.
+ * one by one, so any columns they pass through unchanged split them: the key
+ * columns, except the converted amount and the currency, which stg_<source>
+ * rewrites (a partition named by the raw value would miss its staged row).
+ * A key made only of those stays a plain table.
  */
 function byKeyPartition(source: SourceDeclaration): Record<string, unknown> {
-  return { kind: "incremental_by_partition", partitioned_by: [...source.key] };
+  const rewritten = new Set(
+    source.conversion ? [source.conversion.amount, source.conversion.currency] : [],
+  );
+  const partitionedBy = source.key.filter((column) => !rewritten.has(column));
+  return partitionedBy.length === 0
+    ? {}
+    : { kind: "incremental_by_partition", partitioned_by: partitionedBy };
 }
 
 function quarantineModel(source: SourceDeclaration): GeneratedModel {

@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
+import { builtInSources } from "../../src/sources/built-in-sources.ts";
 import { codeModels as projectCodeModels } from "../../src/transform/code-models/index.ts";
 import type { CodeModelDefinition } from "../../src/transform/model.ts";
 import { loadProject } from "../../src/transform/project.ts";
@@ -527,6 +528,28 @@ describe("project loading", () => {
     await expect(loadProject({ sqlDir: noColumns })).rejects.toThrow(
       /stg_a .*partitioned_by: kind incremental_by_partition needs partitioned_by/,
     );
+  });
+
+  it("splits stg_<source> by the key columns it passes through unchanged", async () => {
+    const withKey = (key: readonly string[]) =>
+      loadProject({
+        sources: builtInSources.map((source) =>
+          source.name === "orders" ? { ...source, key } : source,
+        ),
+      });
+    const real = await loadProject();
+    expect(real.models.get("stg_visits")?.metadata.partitionedBy).toEqual([
+      "user_id",
+      "session_start",
+      "session_end",
+      "device",
+      "source_id",
+    ]);
+    // stg_orders rewrites the currency (empty means the base one) and converts revenue.
+    const currencyInKey = await withKey(["order_id", "currency"]);
+    expect(currencyInKey.models.get("stg_orders")?.metadata.partitionedBy).toEqual(["order_id"]);
+    const onlyRewritten = await withKey(["currency", "revenue"]);
+    expect(onlyRewritten.models.get("stg_orders")?.metadata.kind).toBe("table");
   });
 
   it("parses refs, sources and settings from the real project", async () => {
