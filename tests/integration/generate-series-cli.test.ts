@@ -48,7 +48,8 @@ describe("duckmart generate --start continues a series", () => {
     expect(idleRun).toEqual({ nothing_new: true, steps: "ingest,plan" });
     expect(await manifestRunId()).toBe(firstPublished);
 
-    // A new day: the plan merges the new objects into the classified staging tables.
+    // A new day: the plan merges the new objects into the classified staging
+    // tables, and their changed rows into the per-user models below them.
     const next = await runCli(["generate", ...common, "--days", "1", "--start", "2024-03-01"], env);
     expect(next.code, next.stderr).toBe(0);
     const dryDay = await runCli(["run", "--dry-run"], env);
@@ -56,6 +57,9 @@ describe("duckmart generate --start continues a series", () => {
     expect(dryDay.stdout).toMatch(/objects to load: visits 1 new, 0 replaced/);
     expect(dryDay.stdout).toMatch(
       /stg_visits_classified\s+incremental_by_key\s+merge\s+inputs_changed/,
+    );
+    expect(dryDay.stdout).toMatch(
+      /int_cohort_activity\s+incremental_by_partition\s+merge\s+inputs_changed/,
     );
     const run2 = await runCli(["run"], env);
     expect(run2.code, run2.stderr).toBe(0);
@@ -66,7 +70,13 @@ describe("duckmart generate --start continues a series", () => {
       ),
     );
     expect(merged.map((row) => row.model)).toEqual(
-      expect.arrayContaining(["stg_events_classified", "stg_visits_classified"]),
+      expect.arrayContaining([
+        "int_cohort_activity",
+        "int_first_visits",
+        "stg_events_classified",
+        "stg_visits",
+        "stg_visits_classified",
+      ]),
     );
     expect(await manifestRunId()).not.toBe(firstPublished);
 
