@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { FileFormat } from "../../src/ingest/file-format.ts";
 import { formatForKey } from "../../src/ingest/formats.ts";
 import { quoteNumbers } from "../../src/ingest/jsonl-format.ts";
-import { loadBatch } from "../../src/ingest/load-batch.ts";
+import { type FileToLoad, loadBatch } from "../../src/ingest/load-batch.ts";
 import { resolveSources } from "../../src/sources/resolve-sources.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { tempDir } from "../support/temp-dir.ts";
@@ -22,6 +22,30 @@ beforeAll(async () => {
 });
 
 let counter = 0;
+/**
+ * One CSV batch of orders files named after `bodies`' keys, written under
+ * `raw/orders/{prefix}/` (and into the scratch folder under that prefix).
+ */
+function csvBatch(
+  prefix: string,
+  bodies: Record<string, string>,
+  lastModified = new Date("2024-02-01T00:00:00Z"),
+): FileToLoad[] {
+  const csv = formatForKey("x.csv");
+  if (!csv) throw new Error("no csv format");
+  return Object.entries(bodies).map(([name, body]) => {
+    const path = join(dir, `${prefix}-${name}`);
+    writeFileSync(path, body);
+    return {
+      object: { key: `raw/orders/${prefix}/${name}`, etag: "e", size: body.length, lastModified },
+      source: orders,
+      format: csv,
+      localPath: path,
+      replaces: false,
+    };
+  });
+}
+
 async function load(name: string, body: string | Buffer, maxRejectRatio = 1) {
   counter += 1;
   const path = join(dir, `${counter}-${name}`);
@@ -180,24 +204,7 @@ describe("batches", () => {
       "c.csv": "order_id,user_id\nc1,u\n",
       "d.csv": `${header}\nd1,u,2024-01-01 10:00:00,4\nd2,u,2024-01-01 10:00:00,5\nd3,u,2024-01-01 10:00:00,6\n`,
     };
-    const csv = formatForKey("x.csv");
-    if (!csv) throw new Error("no csv format");
-    const batch = Object.entries(bodies).map(([name, body]) => {
-      const path = join(dir, `batch-${name}`);
-      writeFileSync(path, body);
-      return {
-        object: {
-          key: `raw/orders/batch/${name}`,
-          etag: "e",
-          size: body.length,
-          lastModified: new Date("2024-02-01T00:00:00Z"),
-        },
-        source: orders,
-        format: csv,
-        localPath: path,
-        replaces: false,
-      };
-    });
+    const batch = csvBatch("batch", bodies);
     const results = await loadBatch(warehouse, batch, {
       runId: "batch",
       maxRejectRatio: 0,
@@ -277,24 +284,7 @@ describe("batches", () => {
       // Too many rejects for maxRejectRatio 0.3: fails, naming the first.
       "f.csv": `${header}\nf1,u,2024-01-01 10:00:00,x\nf2,u,2024-01-01 10:00:00,2\n`,
     };
-    const csv = formatForKey("x.csv");
-    if (!csv) throw new Error("no csv format");
-    const batch = Object.entries(bodies).map(([name, body]) => {
-      const path = join(dir, `same-header-${name}`);
-      writeFileSync(path, body);
-      return {
-        object: {
-          key: `raw/orders/same-header/${name}`,
-          etag: "e",
-          size: body.length,
-          lastModified: new Date("2024-02-01T00:00:00Z"),
-        },
-        source: orders,
-        format: csv,
-        localPath: path,
-        replaces: false,
-      };
-    });
+    const batch = csvBatch("same-header", bodies);
     const results = await loadBatch(warehouse, batch, {
       runId: "same-header",
       maxRejectRatio: 0.45,
@@ -347,28 +337,11 @@ describe("batches", () => {
   });
 
   it("adds the extra column of a header-only file to the raw table, beside a file with rows", async () => {
-    const csv = formatForKey("x.csv");
-    if (!csv) throw new Error("no csv format");
     const bodies = {
       "empty.csv": `${header},header_only_note\n`,
       "rows.csv": `${header}\nr1,u,2024-01-01 10:00:00,1\n`,
     };
-    const batch = Object.entries(bodies).map(([name, body]) => {
-      const path = join(dir, `header-only-${name}`);
-      writeFileSync(path, body);
-      return {
-        object: {
-          key: `raw/orders/header-only/${name}`,
-          etag: "e",
-          size: 1,
-          lastModified: new Date(0),
-        },
-        source: orders,
-        format: csv,
-        localPath: path,
-        replaces: false,
-      };
-    });
+    const batch = csvBatch("header-only", bodies, new Date(0));
     const results = await loadBatch(warehouse, batch, {
       runId: "header-only",
       maxRejectRatio: 0,

@@ -3,6 +3,7 @@ import { loadProject, type Project } from "../../src/transform/project.ts";
 import { runTransforms } from "../../src/transform/run-transforms.ts";
 import { insertMeta } from "../../src/warehouse/state-store.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
+import { mulberry32 } from "../support/mulberry32.ts";
 import { fixtureWarehouse, insertRaw, type RawRow, testSettings } from "./fixture-warehouse.ts";
 
 // Random sequences of what exports do to the raw tables — new days, late rows
@@ -14,18 +15,6 @@ import { fixtureWarehouse, insertRaw, type RawRow, testSettings } from "./fixtur
 // recomputes a few partitions and keeps the rest; events change now and
 // then, and int_buyers reads them whole (a lookup, not split by user).
 
-/** A small deterministic generator (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type RawSource = "visits" | "orders" | "events" | "costs" | "fx_rates";
 
 interface RawObject {
@@ -34,7 +23,7 @@ interface RawObject {
 }
 
 function scenario(seed: number) {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const int = (from: number, to: number) => from + Math.floor(next() * (to - from + 1));
   const day = (d: number) =>

@@ -8,6 +8,7 @@
 // k-means itself (many plain restarts) to check the chosen k and that the
 // inertia is within 1 % of its best.
 import { createHash } from "node:crypto";
+import { mulberry32 } from "../../support/mulberry32.ts";
 import type { MartRow } from "./columns.ts";
 import { compareText } from "./time.ts";
 
@@ -100,18 +101,6 @@ export function silhouetteValues(points: readonly number[][], labels: readonly n
     if (b === Number.POSITIVE_INFINITY) return 0;
     return Math.max(a, b) > 0 ? (b - a) / Math.max(a, b) : 0;
   });
-}
-
-/** A small seeded generator (mulberry32), independent of src/. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Plain k-means: `restarts` k-means++ starts (D² sampling), Lloyd to convergence, best inertia. */
