@@ -10,8 +10,10 @@ columns:
   cohort_start: {description: first day of the cohort's period, type: DATE, tests: [not_null]}
   cohort_size: {description: members of the cohort, type: BIGINT, tests: [not_null, {range: {min: 1}}]}
   lifetime: {description: whole periods since cohort_start, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
+  period_start: {description: first day of the lifetime's period, type: DATE, tests: [not_null]}
 tests:
   - unique: {columns: [basis, grain, cohort_start, lifetime]}
+  - unique: {columns: [basis, grain, cohort_start, period_start]}
 */
 with
 
@@ -65,13 +67,20 @@ spine as (
     from with_last_lifetime
 ),
 
+-- activity finds its lifetime here, by the period it falls in
 final as (
     select
         basis,
         grain,
         cohort_start,
         cohort_size,
-        cast(lifetime as integer) as lifetime
+        cast(lifetime as integer) as lifetime,
+        cast(
+            case grain
+                when 'month' then cohort_start + to_months(cast(lifetime as integer))
+                when 'week' then cohort_start + to_days(7 * cast(lifetime as integer))
+            end as date
+        ) as period_start
     from spine
 )
 

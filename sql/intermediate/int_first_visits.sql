@@ -17,25 +17,32 @@ visits as (
     select * from staging.stg_visits
 ),
 
--- session_end and device only make the order total; they cannot change the result
-ranked as (
+-- one pass per user, ordered as SPEC §2 says; session_end and device only
+-- make the order total, and `is null` then coalesce sorts a missing value last
+firsts as (
     select
-        *,
-        row_number() over (
-            partition by user_id
-            order by session_start, source_id asc nulls last, session_end, device asc nulls last
-        ) as visit_rank
+        user_id,
+        min(session_start) as first_visit_at,
+        arg_min(
+            {'source_id': source_id, 'device': device},
+            (
+                session_start,
+                source_id is null, coalesce(source_id, ''),
+                session_end,
+                device is null, coalesce(device, '')
+            )
+        ) as first_visit
     from visits
+    group by user_id
 ),
 
 final as (
     select
         user_id,
-        session_start as first_visit_at,
-        source_id,
-        device
-    from ranked
-    where visit_rank = 1
+        first_visit_at,
+        first_visit.source_id as source_id,
+        first_visit.device as device
+    from firsts
 )
 
 select * from final

@@ -19,39 +19,31 @@ visits as (
     select * from staging.stg_visits
 ),
 
-grains as (
-    select unnest(['day', 'week', 'month']) as grain
-),
-
+-- date_trunc('week', …) starts weeks on Monday (ISO)
 sessions as (
     select
         user_id,
-        cast(session_start as date) as session_date,
+        cast(session_start as date) as day,
+        cast(date_trunc('week', session_start) as date) as week,
+        cast(date_trunc('month', session_start) as date) as month,
         date_diff('microsecond', session_start, session_end) as session_microseconds
     from visits
 ),
 
--- date_trunc('week', …) starts weeks on Monday (ISO)
-placed as (
-    select
-        grains.grain,
-        cast(date_trunc(grains.grain, sessions.session_date) as date) as period_start,
-        sessions.user_id,
-        sessions.session_microseconds
-    from sessions
-    cross join grains
-),
-
+-- one pass over the sessions for the three grains
 final as (
     select
-        cast(grain as varchar) as grain,
-        cast(period_start as date) as period_start,
+        cast(
+            case when grouping(day) = 0 then 'day' when grouping(week) = 0 then 'week' else 'month' end
+            as varchar
+        ) as grain,
+        cast(coalesce(day, week, month) as date) as period_start,
         cast(count(distinct user_id) as bigint) as active_users,
         cast(count(*) as bigint) as sessions,
         -- integer microseconds sum exactly: the mean does not depend on thread scheduling
         cast(avg(session_microseconds) / 1e6 as double) as avg_session_seconds
-    from placed
-    group by grain, period_start
+    from sessions
+    group by grouping sets ((day), (week), (month))
 )
 
 select * from final

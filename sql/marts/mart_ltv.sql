@@ -30,21 +30,20 @@ lifetimes as (
     where basis = 'orders'
 ),
 
-activity as (
-    select * from intermediate.int_cohort_activity
-    where basis = 'orders'
+orders as (
+    select * from intermediate.int_cohort_orders
 ),
 
-per_lifetime as (
+per_period as (
     select
         grain,
         cohort_start,
-        lifetime,
+        period_start,
         count(*) as orders,
         -- summed in a fixed order: bit-identical from run to run (SPEC §5), unlike parallel fsum
         fsum(revenue order by revenue) as revenue
-    from activity
-    group by grain, cohort_start, lifetime
+    from orders
+    group by grain, cohort_start, period_start
 ),
 
 -- §2: rows are dense, a lifetime without orders has zeros
@@ -54,15 +53,15 @@ dense as (
         lifetimes.cohort_start,
         lifetimes.lifetime,
         lifetimes.cohort_size,
-        coalesce(per_lifetime.orders, 0) as orders,
-        coalesce(per_lifetime.revenue, 0) as revenue,
+        coalesce(per_period.orders, 0) as orders,
+        coalesce(per_period.revenue, 0) as revenue,
         -- §2: gross profit = revenue × margin
-        coalesce(per_lifetime.revenue, 0) * getvariable('margin') as gross_profit
+        coalesce(per_period.revenue, 0) * getvariable('margin') as gross_profit
     from lifetimes
-    left join per_lifetime
-        on lifetimes.grain = per_lifetime.grain
-        and lifetimes.cohort_start = per_lifetime.cohort_start
-        and lifetimes.lifetime = per_lifetime.lifetime
+    left join per_period
+        on lifetimes.grain = per_period.grain
+        and lifetimes.cohort_start = per_period.cohort_start
+        and lifetimes.period_start = per_period.period_start
 ),
 
 cumulated as (

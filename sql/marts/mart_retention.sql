@@ -23,8 +23,41 @@ lifetimes as (
     select * from intermediate.int_cohort_lifetimes
 ),
 
-activity as (
-    select * from intermediate.int_cohort_activity
+visits as (
+    select * from staging.stg_visits
+),
+
+visitors as (
+    select * from intermediate.int_cohort_members
+    where basis = 'visits'
+),
+
+orders as (
+    select * from intermediate.int_cohort_orders
+),
+
+-- a visitor is active in each period holding one of its sessions
+visitor_activity as (
+    select
+        'visits' as basis,
+        visitors.grain,
+        visitors.cohort_start,
+        cast(date_trunc(visitors.grain, cast(visits.session_start as date)) as date) as period_start,
+        visits.user_id
+    from visits
+    inner join visitors
+        on visits.user_id = visitors.user_id
+),
+
+-- a buyer is active in each period holding one of its orders
+buyer_activity as (
+    select
+        'orders' as basis,
+        grain,
+        cohort_start,
+        period_start,
+        user_id
+    from orders
 ),
 
 active_members as (
@@ -32,10 +65,14 @@ active_members as (
         basis,
         grain,
         cohort_start,
-        lifetime,
+        period_start,
         count(distinct user_id) as active_users
-    from activity
-    group by basis, grain, cohort_start, lifetime
+    from (
+        select * from visitor_activity
+        union all
+        select * from buyer_activity
+    )
+    group by basis, grain, cohort_start, period_start
 ),
 
 -- §2: rows are dense, a lifetime without activity has zero active users
@@ -53,7 +90,7 @@ final as (
         on lifetimes.basis = active_members.basis
         and lifetimes.grain = active_members.grain
         and lifetimes.cohort_start = active_members.cohort_start
-        and lifetimes.lifetime = active_members.lifetime
+        and lifetimes.period_start = active_members.period_start
 )
 
 select * from final

@@ -38,9 +38,9 @@ lifetimes as (
     where basis = 'orders' and grain = 'month'
 ),
 
-activity as (
-    select * from intermediate.int_cohort_activity
-    where basis = 'orders' and grain = 'month'
+orders as (
+    select * from intermediate.int_cohort_orders
+    where grain = 'month'
 ),
 
 -- §3: the rows of mart_cac that have new buyers
@@ -58,31 +58,31 @@ cohorts as (
 -- each order counts for its buyer's acquisition source and for (all)
 attributed_orders as (
     select
-        activity.cohort_start,
+        orders.cohort_start,
         buyers.acquisition_source_id as source_id,
-        activity.lifetime,
-        activity.revenue
-    from activity
+        orders.period_start,
+        orders.revenue
+    from orders
     inner join buyers
-        on activity.user_id = buyers.user_id
+        on orders.user_id = buyers.user_id
     union all
     select
         cohort_start,
         '(all)' as source_id,
-        lifetime,
+        period_start,
         revenue
-    from activity
+    from orders
 ),
 
-per_lifetime as (
+per_period as (
     select
         cohort_start,
         source_id,
-        lifetime,
+        period_start,
         -- summed in a fixed order: bit-identical from run to run (SPEC §5), unlike parallel fsum
         fsum(revenue order by revenue) as revenue
     from attributed_orders
-    group by cohort_start, source_id, lifetime
+    group by cohort_start, source_id, period_start
 ),
 
 -- §2: dense lifetimes up to the one holding as_of_date
@@ -95,14 +95,14 @@ dense as (
         cohorts.cac,
         cohorts.cac_basis,
         -- §2: gross profit = revenue × margin
-        coalesce(per_lifetime.revenue, 0) * getvariable('margin') as gross_profit
+        coalesce(per_period.revenue, 0) * getvariable('margin') as gross_profit
     from cohorts
     inner join lifetimes
         on cohorts.cohort_start = lifetimes.cohort_start
-    left join per_lifetime
-        on cohorts.cohort_start = per_lifetime.cohort_start
-        and cohorts.source_id = per_lifetime.source_id
-        and lifetimes.lifetime = per_lifetime.lifetime
+    left join per_period
+        on cohorts.cohort_start = per_period.cohort_start
+        and cohorts.source_id = per_period.source_id
+        and lifetimes.period_start = per_period.period_start
 ),
 
 valued as (

@@ -59,7 +59,7 @@ describe("duckmart generate --start continues a series", () => {
       /stg_visits_classified\s+incremental_by_key\s+merge\s+inputs_changed/,
     );
     expect(dryDay.stdout).toMatch(
-      /int_cohort_activity\s+incremental_by_partition\s+merge\s+inputs_changed/,
+      /int_cohort_orders\s+incremental_by_partition\s+merge\s+inputs_changed/,
     );
     const run2 = await runCli(["run"], env);
     expect(run2.code, run2.stderr).toBe(0);
@@ -71,7 +71,7 @@ describe("duckmart generate --start continues a series", () => {
     );
     expect(merged.map((row) => row.model)).toEqual(
       expect.arrayContaining([
-        "int_cohort_activity",
+        "int_cohort_orders",
         "int_first_visits",
         "stg_events_classified",
         "stg_visits",

@@ -64,9 +64,9 @@ const allModels = [
   "int_clv_buyers",
   "int_clv_spend",
   "int_clv_triples",
-  "int_cohort_activity",
   "int_cohort_lifetimes",
   "int_cohort_members",
+  "int_cohort_orders",
   "int_data_as_of",
   "int_first_order_categories",
   "int_first_visits",
@@ -101,9 +101,9 @@ const allModels = [
 const belowBuyers = [
   "int_cluster_centres",
   "int_cluster_features",
-  "int_cohort_activity",
   "int_cohort_lifetimes",
   "int_cohort_members",
+  "int_cohort_orders",
   "int_first_order_categories",
   "mart_cac",
   "mart_category_monthly",
@@ -557,8 +557,8 @@ describe("project loading", () => {
     const romi = real.models.get("mart_romi");
     expect(romi?.parents).toEqual([
       "int_buyers",
-      "int_cohort_activity",
       "int_cohort_lifetimes",
+      "int_cohort_orders",
       "mart_cac",
     ]);
     expect(romi?.settings).toEqual(["margin"]);

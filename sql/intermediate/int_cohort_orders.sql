@@ -1,0 +1,44 @@
+/*
+description: >
+  Every staged order of a buyer placed in its buyer cohort (SPEC §2), per
+  grain, with the period it falls in; int_cohort_lifetimes names that
+  period's lifetime. Visitor activity needs no such table: mart_retention
+  counts it from the sessions in one pass.
+kind: incremental_by_partition
+partitioned_by: [user_id]
+grain: one row per (grain, order)
+columns:
+  grain: {description: week or month, type: VARCHAR, tests: [not_null]}
+  user_id: {description: buyer, type: VARCHAR, tests: [not_null]}
+  cohort_start: {description: first day of the buyer's cohort period, type: DATE, tests: [not_null]}
+  period_start: {description: first day of the order's period, type: DATE, tests: [not_null]}
+  order_id: {description: the order, type: VARCHAR, tests: [not_null]}
+  revenue: {description: revenue of the order in the base currency, type: DOUBLE}
+tests:
+  - unique: {columns: [grain, order_id]}
+*/
+with
+
+orders as (
+    select * from staging.stg_orders
+),
+
+members as (
+    select * from intermediate.int_cohort_members
+    where basis = 'orders'
+),
+
+final as (
+    select
+        members.grain,
+        orders.user_id,
+        members.cohort_start,
+        cast(date_trunc(members.grain, cast(orders.created_at as date)) as date) as period_start,
+        orders.order_id,
+        orders.revenue
+    from orders
+    inner join members
+        on orders.user_id = members.user_id
+)
+
+select * from final
