@@ -136,16 +136,17 @@ required_checked as (
     from source
 )`);
   ctes.push(`-- §1 step 2: per key, the row of the most recently modified object wins,
--- then the greater object key, then the later row in the file
+-- then the greater object key, then the later row in the file; a row missing
+-- a required column ranks apart (its missing_reason partitions it) and is
+-- quarantined whatever its rank, in the same pass
 ranked as (
     select
         *,
         row_number() over (
-            partition by ${source.key.map(q).join(", ")}
+            partition by missing_reason, ${source.key.map(q).join(", ")}
             order by _file_modified desc, _file_key desc, _file_row desc
         ) as key_rank
     from required_checked
-    where missing_reason is null
 )`);
   let winners = "ranked";
   const rules = source.rules.map((rule) => ({ reason: rule.reason, when: `(${rule.when})` }));
@@ -170,43 +171,36 @@ converted as (
   }
   const broken =
     rules.length === 0
-      ? ""
-      : `\n${rules.map((rule) => `            when ${rule.when} then ${quoteLiteral(rule.reason)}`).join("\n")}`;
+      ? "null::varchar"
+      : `case\n            when missing_reason is not null then null\n${rules.map((rule) => `            when ${rule.when} then ${quoteLiteral(rule.reason)}`).join("\n")}\n        end`;
+  const winner = "missing_reason is null and key_rank = 1";
   const converted = conversion
     ? `,
-        case when key_rank = 1 then fx_rate end as fx_rate,
-        case when key_rank = 1 then ${q(conversion.amount)} * fx_rate end as ${q(`${conversion.amount}_base`)}`
+        case when ${winner} then fx_rate end as fx_rate,
+        case when ${winner} then ${q(conversion.amount)} * fx_rate end as ${q(`${conversion.amount}_base`)}`
     : "";
   ctes.push(`-- §1 step 3: a winner that breaks a row rule is quarantined and its key has
 -- no staged row (an older valid version does not come back)
-complete_rows as (
+ruled as (
+    select
+        *,
+        ${broken} as rule_reason
+    from ${winners}
+)`);
+  ctes.push(`classified as (
     select
         * exclude (key_rank, missing_reason${conversion ? ", fx_rate" : ""}, rule_reason),
         case
+            when missing_reason is not null then 'quarantined'
             when key_rank > 1 then 'superseded'
             when rule_reason is not null then 'quarantined'
             else 'staged'
         end as row_status,
-        case when key_rank = 1 then rule_reason end as quarantine_reason${converted}
-    from (
-        select
-            *,
-            ${rules.length === 0 ? "null::varchar" : `case${broken}\n            end`} as rule_reason
-        from ${winners}
-    )
-)`);
-  ctes.push(`incomplete_rows as (
-    select
-        * exclude (missing_reason),
-        'quarantined' as row_status,
-        missing_reason as quarantine_reason
-    from required_checked
-    where missing_reason is not null
-)`);
-  ctes.push(`classified as (
-    select * from complete_rows
-    union all by name
-    select * from incomplete_rows
+        case
+            when missing_reason is not null then missing_reason
+            when key_rank = 1 then rule_reason
+        end as quarantine_reason${converted}
+    from ruled
 )`);
   const outputs = [
     ...source.columns.map((c) => q(c.name)),
