@@ -36,17 +36,35 @@ orders as (
     select * from intermediate.int_cohort_orders
 ),
 
+-- each session once, with its visitor's week and month cohorts: one pass
+-- counts both grains (a join per grain would place every session twice)
+sessions as (
+    select
+        visits.user_id,
+        week_visitors.cohort_start as week_cohort_start,
+        month_visitors.cohort_start as month_cohort_start,
+        -- date_trunc('week', …) starts weeks on Monday (ISO)
+        cast(date_trunc('week', visits.session_start) as date) as week_start,
+        cast(date_trunc('month', visits.session_start) as date) as month_start
+    from visits
+    inner join visitors as week_visitors
+        on visits.user_id = week_visitors.user_id
+        and week_visitors.grain = 'week'
+    inner join visitors as month_visitors
+        on visits.user_id = month_visitors.user_id
+        and month_visitors.grain = 'month'
+),
+
 -- a visitor is active in each period holding one of its sessions
 visitor_activity as (
     select
         'visits' as basis,
-        visitors.grain,
-        visitors.cohort_start,
-        cast(date_trunc(visitors.grain, cast(visits.session_start as date)) as date) as period_start,
-        visits.user_id
-    from visits
-    inner join visitors
-        on visits.user_id = visitors.user_id
+        case when grouping(week_start) = 0 then 'week' else 'month' end as grain,
+        coalesce(week_cohort_start, month_cohort_start) as cohort_start,
+        coalesce(week_start, month_start) as period_start,
+        count(distinct user_id) as active_users
+    from sessions
+    group by grouping sets ((week_cohort_start, week_start), (month_cohort_start, month_start))
 ),
 
 -- a buyer is active in each period holding one of its orders
@@ -56,23 +74,15 @@ buyer_activity as (
         grain,
         cohort_start,
         period_start,
-        user_id
+        count(distinct user_id) as active_users
     from orders
+    group by grain, cohort_start, period_start
 ),
 
 active_members as (
-    select
-        basis,
-        grain,
-        cohort_start,
-        period_start,
-        count(distinct user_id) as active_users
-    from (
-        select * from visitor_activity
-        union all
-        select * from buyer_activity
-    )
-    group by basis, grain, cohort_start, period_start
+    select * from visitor_activity
+    union all
+    select * from buyer_activity
 ),
 
 -- §2: rows are dense, a lifetime without activity has zero active users
