@@ -67,30 +67,23 @@ visitors as (
         on first_visits.user_id = buyers.user_id
 ),
 
-grains as (
-    select unnest(['week', 'month']) as grain
-),
-
--- each visitor counts for its acquisition source and for (all)
-attributed as (
+-- date_trunc('week', …) starts weeks on Monday (ISO)
+cohorts as (
     select
-        grains.grain,
-        cast(date_trunc(grains.grain, visitors.first_visit_at) as date) as cohort_start,
-        sources.source_id,
-        visitors.first_order_at,
-        visitors.days_to_first_order,
-        visitors.minutes_to_first_order
+        *,
+        cast(date_trunc('week', first_visit_at) as date) as week_start,
+        cast(date_trunc('month', first_visit_at) as date) as month_start
     from visitors
-    cross join grains
-    cross join lateral (select visitors.source_id union all select '(all)') as sources (source_id)
 ),
 
--- §3: a first order before the first visit has a negative day difference and counts as day 0
+-- one pass for both grains, each visitor counted for its acquisition source
+-- and for (all); §3: a first order before the first visit has a negative day
+-- difference and counts as day 0
 grouped as (
     select
-        grain,
-        cohort_start,
-        source_id,
+        case when grouping(week_start) = 0 then 'week' else 'month' end as grain,
+        coalesce(week_start, month_start) as cohort_start,
+        case when grouping(source_id) = 0 then source_id else '(all)' end as source_id,
         count(*) as visitors,
         count(first_order_at) as buyers,
         count(*) filter (where days_to_first_order < 1) as buyers_day_0,
@@ -99,8 +92,10 @@ grouped as (
         -- §3: median over buyers whose first order is at or after the first visit; the mean of the two middle values for an even count
         median(minutes_to_first_order) filter (where minutes_to_first_order >= 0)
             as median_minutes_to_first_order
-    from attributed
-    group by grain, cohort_start, source_id
+    from cohorts
+    group by grouping sets (
+        (week_start, source_id), (week_start), (month_start, source_id), (month_start)
+    )
 ),
 
 final as (
