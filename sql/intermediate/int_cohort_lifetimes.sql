@@ -28,11 +28,11 @@ as_of as (
 cohorts as (
     select
         basis,
-        grain,
-        cohort_start,
+        case when grouping(week_cohort_start) = 0 then 'week' else 'month' end as grain,
+        coalesce(week_cohort_start, month_cohort_start) as cohort_start,
         count(*) as cohort_size
     from members
-    group by basis, grain, cohort_start
+    group by grouping sets ((basis, week_cohort_start), (basis, month_cohort_start))
 ),
 
 -- §2: only lifetimes whose period has begun by as_of_date exist

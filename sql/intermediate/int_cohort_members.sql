@@ -3,17 +3,18 @@ description: >
   Cohort membership (SPEC §2): visitor cohorts by the period of the first
   visit (basis visits) and buyer cohorts by the period of the first order
   (basis orders), for week (ISO, from Monday) and month grains. A period is
-  named by its first day.
+  named by its first day. Both grains sit on one row, so a reader placing
+  sessions or orders joins each member once.
 kind: incremental_by_partition
 partitioned_by: [user_id]
-grain: one row per (basis, grain, user)
+grain: one row per (basis, user)
 columns:
   basis: {description: visits or orders, type: VARCHAR, tests: [not_null, {accepted_values: [visits, orders]}]}
-  grain: {description: week or month, type: VARCHAR, tests: [not_null, {accepted_values: [week, month]}]}
   user_id: {description: member, type: VARCHAR, tests: [not_null]}
-  cohort_start: {description: first day of the cohort's period, type: DATE, tests: [not_null]}
+  week_cohort_start: {description: Monday of the week the member joined in, type: DATE, tests: [not_null]}
+  month_cohort_start: {description: first day of the month the member joined in, type: DATE, tests: [not_null]}
 tests:
-  - unique: {columns: [basis, grain, user_id]}
+  - unique: {columns: [basis, user_id]}
 */
 with
 
@@ -23,10 +24,6 @@ first_visits as (
 
 buyers as (
     select * from intermediate.int_buyers
-),
-
-grains as (
-    select unnest(['week', 'month']) as grain
 ),
 
 members as (
@@ -46,12 +43,11 @@ members as (
 -- date_trunc('week', …) starts weeks on Monday (ISO)
 final as (
     select
-        members.basis,
-        grains.grain,
-        members.user_id,
-        cast(date_trunc(grains.grain, members.joined_on) as date) as cohort_start
+        basis,
+        user_id,
+        cast(date_trunc('week', joined_on) as date) as week_cohort_start,
+        cast(date_trunc('month', joined_on) as date) as month_cohort_start
     from members
-    cross join grains
 )
 
 select * from final

@@ -28,17 +28,25 @@ members as (
     where basis = 'orders'
 ),
 
+grains as (
+    select unnest(['week', 'month']) as grain
+),
+
 final as (
     select
-        members.grain,
+        grains.grain,
         orders.user_id,
-        members.cohort_start,
-        cast(date_trunc(members.grain, cast(orders.created_at as date)) as date) as period_start,
+        case grains.grain
+            when 'week' then members.week_cohort_start
+            when 'month' then members.month_cohort_start
+        end as cohort_start,
+        cast(date_trunc(grains.grain, cast(orders.created_at as date)) as date) as period_start,
         orders.order_id,
         orders.revenue
     from orders
     inner join members
         on orders.user_id = members.user_id
+    cross join grains
 )
 
 select * from final

@@ -37,22 +37,18 @@ orders as (
 ),
 
 -- each session once, with its visitor's week and month cohorts: one pass
--- counts both grains (a join per grain would place every session twice)
+-- counts both grains
 sessions as (
     select
         visits.user_id,
-        week_visitors.cohort_start as week_cohort_start,
-        month_visitors.cohort_start as month_cohort_start,
+        visitors.week_cohort_start,
+        visitors.month_cohort_start,
         -- date_trunc('week', …) starts weeks on Monday (ISO)
         cast(date_trunc('week', visits.session_start) as date) as week_start,
         cast(date_trunc('month', visits.session_start) as date) as month_start
     from visits
-    inner join visitors as week_visitors
-        on visits.user_id = week_visitors.user_id
-        and week_visitors.grain = 'week'
-    inner join visitors as month_visitors
-        on visits.user_id = month_visitors.user_id
-        and month_visitors.grain = 'month'
+    inner join visitors
+        on visits.user_id = visitors.user_id
 ),
 
 -- a visitor is active in each period holding one of its sessions
