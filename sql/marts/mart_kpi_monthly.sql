@@ -56,20 +56,22 @@ buyers as (
     select * from intermediate.int_buyers
 ),
 
-data_months as (
-    select cast(date_trunc('month', created_at) as date) as month from orders
+-- date_trunc keeps order, so the first and last months are those of the
+-- earliest and latest times: a min and max per table, not a month per row
+data_bounds as (
+    select min(created_at) as first_at, max(created_at) as last_at from orders
     union all
-    select cast(date_trunc('month', session_start) as date) as month from visits
+    select min(session_start), max(session_start) from visits
     union all
-    select cast(date_trunc('month', dt) as date) as month from costs
+    select cast(min(dt) as timestamp), cast(max(dt) as timestamp) from costs
 ),
 
 -- §3: from the first to the last month holding staged orders, visits or costs
 bounds as (
     select
-        min(month) as first_month,
-        max(month) as last_month
-    from data_months
+        cast(date_trunc('month', min(first_at)) as date) as first_month,
+        cast(date_trunc('month', max(last_at)) as date) as last_month
+    from data_bounds
 ),
 
 months as (
