@@ -178,7 +178,7 @@ describe("a user-defined source and a user model", () => {
     );
     expect(sql.code, sql.stderr).toBe(0);
     expect(sql.stdout).toMatch(/when \(amount < 0\) then 'negative_amount'/);
-    expect(sql.stdout).toMatch(/partition by "refund_id"/);
+    expect(sql.stdout).toMatch(/partition by missing_reason, "refund_id"/);
     const lineage = await runCli(
       ["models", "--config", config, "--lineage", "mart_net_revenue"],
       env,
