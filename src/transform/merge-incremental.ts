@@ -120,20 +120,24 @@ export async function rebuild(
  * 1. the objects (`_file_key`, `_run_id`, rows) in the raw table and not in
  *    the model are added, those in the model and no longer raw are removed
  *    (a re-exported object is both: its old load goes, its new one comes);
- * 2. every key with a row in an added or removed object is touched;
+ * 2. every key with a row in an added or removed object is touched, and
+ *    every key of a raw row that a recorded change of a declared lookup
+ *    affects (its condition on `r` and `changed`, see `lookups`);
  * 3. the model's rows of the touched keys (those of removed objects among
  *    them) are deleted, and the model's own query, run over the raw rows of
  *    the touched keys only, inserts them again.
  *
  * Because the kind's contract is that a row depends only on the raw rows
- * of its key (and on parents that did not change, which the planner
- * checks), the result equals a full rebuild: a late row for an old day or
+ * of its key (and on parents that did not change, or lookups whose
+ * changes name the keys they affect, which the planner checks), the result
+ * equals a full rebuild: a late row for an old day or
  * a re-export re-ranks its key, and a winner that becomes quarantined
  * takes its key's staged row with it.
  */
 export async function mergeByKey(
   session: SqlSession,
   model: SqlModel,
+  changedLookups: readonly string[],
   capture: boolean,
 ): Promise<IncrementalMerge> {
   const target = `${q(model.schema)}.${q(model.name)}`;
@@ -163,7 +167,14 @@ export async function mergeByKey(
     where ${inRowsOf(object, "r", "temp.incremental_objects where change = 'added'")}
     union
     select distinct ${keyList} from ${target} t
-    where ${inRowsOf(object, "t", "temp.incremental_objects where change = 'removed'")}`);
+    where ${inRowsOf(object, "t", "temp.incremental_objects where change = 'removed'")}${changedLookups
+      .map(
+        (lookup) => `
+    union
+    select distinct ${keyList} from ${source} r
+    where exists (select 1 from ${changesTable(lookup)} changed where ${model.metadata.lookups?.[lookup]})`,
+      )
+      .join("")}`);
   await session.run(`create or replace temp table incremental_rows as
     select * from ${source} r
     where ${inRowsOf(key, "r", "temp.incremental_keys")}`);

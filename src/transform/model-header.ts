@@ -23,6 +23,7 @@ const headerSchema = z
     kind: z.enum(modelKinds).default("table"),
     key: z.array(z.string().min(1)).min(1).optional(),
     partitioned_by: z.array(z.string().min(1)).min(1).optional(),
+    lookups: z.record(z.string().min(1), z.string().min(1)).optional(),
     columns: z.record(z.string(), columnSchema).default({}),
     tests: z.array(z.unknown()).default([]),
   })
@@ -63,6 +64,11 @@ export function parseModelHeader(sql: string): ModelMetadata {
         path: ["partitioned_by"],
       },
     )
+    .refine((header) => header.lookups === undefined || header.kind === "incremental_by_key", {
+      message:
+        "lookups (for each parent, the condition naming the raw rows a changed row of it affects) are for kind incremental_by_key only",
+      path: ["lookups"],
+    })
     .safeParse(document ?? {});
   if (!parsed.success) {
     const detail = parsed.error.issues.map(
@@ -96,6 +102,7 @@ export function parseModelHeader(sql: string): ModelMetadata {
     kind: parsed.data.kind,
     ...(parsed.data.key ? { key: parsed.data.key } : {}),
     ...(parsed.data.partitioned_by ? { partitionedBy: parsed.data.partitioned_by } : {}),
+    ...(parsed.data.lookups ? { lookups: parsed.data.lookups } : {}),
     columns,
     tests,
   };

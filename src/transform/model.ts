@@ -47,6 +47,14 @@ export interface ModelMetadata {
   readonly key?: readonly string[];
   /** The columns that name a partition of an `incremental_by_partition` model. */
   readonly partitionedBy?: readonly string[];
+  /**
+   * `incremental_by_key` only: for a model parent read as a lookup, the
+   * condition on a raw row `r` and a changed row `changed` of the parent
+   * under which that change may change the row's result. When only such
+   * parents (and the raw source) changed, the keys of the raw rows it
+   * names are merged too, instead of rebuilding the model.
+   */
+  readonly lookups?: Readonly<Record<string, string>>;
   readonly columns: readonly ColumnMetadata[];
   /** Column-level and model-level tests, normalised. */
   readonly tests: readonly DataTestDeclaration[];

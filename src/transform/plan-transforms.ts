@@ -24,8 +24,9 @@ export interface PlannedModel {
   readonly dataFingerprint: string;
   /**
    * The build merges changes into the existing table instead of rebuilding
-   * it: an `incremental_by_key` model whose version and model parents are
-   * unchanged (only its source has new or removed objects), or an
+   * it: an `incremental_by_key` model whose version is unchanged and whose
+   * changed model parents are all lookups it declares that record the rows
+   * they change in this run (otherwise only its source changed), or an
    * `incremental_by_partition` model whose changed parents all split by its
    * partitions and record the rows they change in this run.
    */
@@ -165,7 +166,11 @@ export async function planTransforms(
       before !== null &&
       changed.length > 0 &&
       (model.metadata.kind === "incremental_by_key"
-        ? changedParents.length === 0
+        ? changedParents.every(
+            (parent) =>
+              model.metadata.lookups?.[parent] !== undefined &&
+              recordsChanges(parent, before[`model:${parent}`]),
+          )
         : model.metadata.kind === "incremental_by_partition" &&
           changedParents.length === changed.length &&
           changedParents.every(
@@ -174,8 +179,7 @@ export async function planTransforms(
           ));
     // Only the changed parents record their changes: an unchanged one may be
     // rebuilt for another reason (its table went missing) with nothing to compare.
-    if (incremental && model.metadata.kind === "incremental_by_partition")
-      for (const parent of changedParents) capturing.add(parent);
+    if (incremental) for (const parent of changedParents) capturing.add(parent);
     planned.set(model.name, {
       model,
       version,

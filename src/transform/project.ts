@@ -245,6 +245,11 @@ function sqlModel(
       throw new ModelError(
         `model ${name} (${where}) is incremental_by_key: it must read exactly one raw source (it reads ${sources.size}) and declare the key and lineage columns ${[...(metadata.key ?? []), ...incrementalLineage].join(", ")}${missing.length ? ` (missing ${missing.join(", ")})` : ""}`,
       );
+    const strangers = Object.keys(metadata.lookups ?? {}).filter((lookup) => !parents.has(lookup));
+    if (strangers.length > 0)
+      throw new ModelError(
+        `model ${name} (${where}) declares lookups ${strangers.join(", ")}, which it does not read; a lookup names a model parent`,
+      );
   }
   const settings = variableReferences(tokens).map((variable) => {
     const setting = settingForVariable(variable);

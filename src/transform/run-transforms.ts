@@ -273,7 +273,14 @@ async function buildModel(
   if (model.type === "sql" && step.incremental) {
     const merged =
       model.metadata.kind === "incremental_by_key"
-        ? await mergeByKey(session, model, step.captureChanges)
+        ? await mergeByKey(
+            session,
+            model,
+            Object.keys(model.metadata.lookups ?? {}).filter((parent) =>
+              context.recorded.has(parent),
+            ),
+            step.captureChanges,
+          )
         : await mergeByPartition(
             session,
             model,

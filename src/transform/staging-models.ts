@@ -94,8 +94,17 @@ function classifiedModel(source: SourceDeclaration): GeneratedModel {
   // Ranking, rules and conversion look only at the rows of one key, so a new
   // object is classified with the raw rows of the keys it touches.
   const incremental = source.input === undefined;
+  // A changed rate (dt, currency) can change the conversion of that
+  // currency's rows on or after dt (the as-of rule below), no others.
+  const lookups = conversion
+    ? {
+        lookups: {
+          stg_fx_rates: `changed.currency = r.${q(conversion.currency)} and changed.dt <= cast(r.${q(conversion.on)} as date)`,
+        },
+      }
+    : {};
   const metadata = header(source, {
-    ...(incremental ? { kind: "incremental_by_key", key: [...source.key] } : {}),
+    ...(incremental ? { kind: "incremental_by_key", key: [...source.key], ...lookups } : {}),
     description: `Every raw ${source.name} row with its staging outcome (SPEC §1): staged, quarantined with a reason, or superseded by the winning row of its key (${source.key.join(", ")}). stg_${source.name} and stg_${source.name}_quarantine read it.`,
     grain: `one row per raw ${source.name} row`,
     columns: columnDocs,

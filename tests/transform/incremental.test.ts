@@ -8,7 +8,8 @@ import { fixtureWarehouse, insertRaw, type RawRow, testSettings } from "./fixtur
 
 // Random sequences of what exports do to the raw tables — new days, late rows
 // for old days, re-exported objects, keys repeated across objects, winners
-// that break a rule, fx rates that change, and setting changes that change
+// that break a rule, fx rates that change (corrected rates for an old day
+// among them), and setting changes that change
 // model versions. After every step, every table one warehouse built
 // incrementally must equal a full refresh of the same raw rows in another.
 // Users are many against the rows of a day, so a merge by partition (user)
@@ -64,8 +65,9 @@ function scenario(seed: number) {
     costs: (d) => [
       { dt: day(d), source_id: pick(["s1", "s2"]), costs: next() < 0.1 ? -1 : int(10, 90) },
     ],
+    // Some days have no USD rate: their orders convert at an earlier day's.
     fx_rates: (d) => [
-      { dt: day(d), currency: "USD", rate: int(60, 80) },
+      ...(next() < 0.6 ? [{ dt: day(d), currency: "USD", rate: int(60, 80) }] : []),
       { dt: day(d), currency: "RUB", rate: 1 / int(60, 80) },
     ],
   };
@@ -109,6 +111,7 @@ describe("incremental models", () => {
       let settings = testSettings();
       let lastDay = 0;
       const merged = new Map<string, number>();
+      let ordersMergedOnNewRates = 0;
       const load = async (source: RawSource, key: string, data: RawRow[], step: number) => {
         for (const warehouse of [incremental, full]) {
           // A re-export replaces the object's rows and its manifest entry, as ingest does.
@@ -144,7 +147,9 @@ describe("incremental models", () => {
             ? "new_day"
             : step === 3
               ? "lost_table"
-              : pick(["new_day", "new_day", "late", "re_export", "setting", "lost_table"]);
+              : step === 4
+                ? "rate_fix"
+                : pick(["new_day", "new_day", "late", "re_export", "setting", "lost_table"]);
         if (action === "new_day" || action === "late") {
           const d = action === "new_day" ? ++lastDay : int(0, lastDay);
           for (const source of ["visits", "orders", "events", "costs", "fx_rates"] as const) {
@@ -163,6 +168,13 @@ describe("incremental models", () => {
           const key = `raw/orders/dt=${lastDay}/late-${step}.csv`;
           objects.push({ source: "orders", key });
           await load("orders", key, rows.orders(int(0, lastDay)), step);
+        } else if (action === "rate_fix") {
+          // Only corrected rates for an old day arrive: the orders converted
+          // with them change, through stg_orders_classified's lookup rule.
+          const d = int(0, lastDay);
+          const key = `raw/fx_rates/dt=${d}/fix-${step}.csv`;
+          objects.push({ source: "fx_rates", key });
+          await load("fx_rates", key, rows.fx_rates(d), step);
         } else if (action === "re_export") {
           const object = pick(objects);
           await load(object.source, object.key, rows[object.source](int(0, lastDay)), step);
@@ -183,6 +195,12 @@ describe("incremental models", () => {
           if (outcome.reason !== "incremental") continue;
           const kind = project.models.get(outcome.model)?.metadata.kind as string;
           merged.set(kind, (merged.get(kind) ?? 0) + 1);
+          // New days and rate fixes bring fx rates: orders merge only through their lookup rule.
+          if (
+            outcome.model === "stg_orders_classified" &&
+            (action === "new_day" || action === "rate_fix")
+          )
+            ordersMergedOnNewRates += 1;
         }
         const expected = await tableRows(full, project);
         const actual = await tableRows(incremental, project);
@@ -192,6 +210,7 @@ describe("incremental models", () => {
       // The sequence really exercised both merges, not only full rebuilds.
       expect(merged.get("incremental_by_key")).toBeGreaterThan(5);
       expect(merged.get("incremental_by_partition")).toBeGreaterThan(10);
+      expect(ordersMergedOnNewRates).toBeGreaterThan(1);
       // Two warehouses build ~50 models 8 times each: minutes on a busy 2-core machine.
     }, 300_000);
   }

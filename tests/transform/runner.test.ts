@@ -530,6 +530,24 @@ describe("project loading", () => {
     );
   });
 
+  it("names lookups a model does not read, and lookups on a kind that cannot merge by them", async () => {
+    const byKey = (lookups: string) =>
+      `/*\ndescription: test model\ngrain: one row per visit\nkind: incremental_by_key\nkey: [user_id]\nlookups: {${lookups}}\ncolumns: {user_id: a user, _file_key: its object, _run_id: its load}\n*/\n`;
+    const stranger = project({
+      "staging/stg_a.sql": `${header}select 1 as x`,
+      "staging/stg_b.sql": `${byKey("stg_a: changed.x = 1")}select user_id, _file_key, _run_id from raw.visits`,
+    });
+    await expect(loadProject({ sqlDir: stranger })).rejects.toThrow(
+      "model stg_b (staging/stg_b.sql) declares lookups stg_a, which it does not read; a lookup names a model parent",
+    );
+    const onTable = project({
+      "staging/stg_a.sql": `/*\ndescription: test model\ngrain: one row\nlookups: {stg_b: "true"}\n*/\nselect 1 as x`,
+    });
+    await expect(loadProject({ sqlDir: onTable })).rejects.toThrow(
+      /stg_a .*lookups: lookups .* are for kind incremental_by_key only/,
+    );
+  });
+
   it("splits stg_<source> by the key columns it passes through unchanged", async () => {
     const withKey = (key: readonly string[]) =>
       loadProject({
