@@ -64,10 +64,11 @@ export interface TransformOptions {
  * models in topological order, each only when its version or its inputs
  * changed since its table was built (or always with `fullRefresh`). A model
  * is built with `create or replace`, or merged when the plan says so (an
- * incremental model whose source, or whose partition-split parents, alone
- * changed; see `merge-incremental.ts`), inside a transaction that also
- * writes its state, so a failure leaves its previous table in place; its
- * descendants are skipped and the run goes on with the rest. Never throws
+ * incremental model whose source and declared lookups, or whose
+ * partition-split parents, alone changed; see `merge-incremental.ts`),
+ * inside a transaction that also writes its state, so a failure leaves its
+ * previous table in place; its descendants are skipped and the run goes on
+ * with the rest. Never throws
  * for a failing model: read `failed` / `ok` in the result.
  *
  * The warehouse must be migrated (meta.model_state etc.).
