@@ -30,6 +30,13 @@ export interface ClusterFitOptions {
   /** How many of the best subsample starts are refined on all points. */
   readonly refined?: number;
   /**
+   * A subsample start stops when an iteration lowers its inertia by less
+   * than this (relative), as scikit-learn's default `tol` stops its starts
+   * early: the starts only rank basins, and the refinement below settles
+   * the best of them.
+   */
+  readonly startTolerance?: number;
+  /**
    * Refinement on all points stops when an iteration lowers the inertia by
    * less than this (relative): near the optimum a million points keep
    * trading a few labels for hundreds of iterations worth nothing.
@@ -69,9 +76,10 @@ export interface ClusterFit {
  * clustering has the largest mean silhouette on the sample (ties: the
  * smaller k). Each k keeps the best of `restarts` k-means++ starts refined
  * by Lloyd iterations; on more than `restartSampleSize` distinct points the
- * starts run on a deterministic subsample and the `refined` best are then
- * iterated on all points until the inertia settles (relative change below
- * `tolerance`), which keeps a million buyers to seconds. Returns
+ * starts run on a deterministic subsample until their inertia nearly
+ * settles (`startTolerance`), and the `refined` best are then iterated on
+ * all points until it settles (relative change below `tolerance`), which
+ * keeps a million buyers to seconds. Returns
  * null when fewer than two distinct points leave nothing to split.
  *
  * @example
@@ -100,7 +108,9 @@ export function fitClusters(
     const random = new Random(seed, k);
     const starts: KMeansFit[] = [];
     for (let start = 0; start < restarts; start++)
-      starts.push(lloyd(subsample, kMeansPlusPlus(subsample, k, random), 300));
+      starts.push(
+        lloyd(subsample, kMeansPlusPlus(subsample, k, random), 300, options.startTolerance ?? 1e-4),
+      );
     starts.sort((a, b) => a.inertia - b.inertia);
     let best: KMeansFit | undefined;
     for (const start of starts.slice(0, options.refined ?? 3)) {
