@@ -3,6 +3,15 @@ description: >
   Active users and sessions per day, ISO week and calendar month (SPEC §3
   mart_activity). Only periods with at least one session have a row.
 grain: one row per (grain, period_start)
+# A period's rows count only its own sessions: a new day recomputes its day,
+# week and month, reading the sessions of those periods only.
+kind: incremental_by_partition
+partitioned_by: [period_start]
+partition_of:
+  stg_visits:
+    - cast(session_start as date)
+    - cast(date_trunc('week', session_start) as date)
+    - cast(date_trunc('month', session_start) as date)
 columns:
   grain: {description: "day, week or month", type: VARCHAR, tests: [not_null, {accepted_values: [day, week, month]}]}
   period_start: {description: first day of the period, type: DATE, tests: [not_null]}

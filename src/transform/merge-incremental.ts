@@ -35,9 +35,22 @@ export function changesTable(model: string): string {
  * correlated `exists` with `is not distinct from` on a million rows.
  */
 function inRowsOf(columns: readonly string[], alias: string, from: string): string {
-  const struct = (prefix: string) =>
-    `{${columns.map((column) => `${quoteLiteral(column)}: ${prefix}${q(column)}`).join(", ")}}`;
-  return `${struct(`${alias}.`)} in (select ${struct("")} from ${from})`;
+  return inRowsOfValues(
+    columns,
+    columns.map((column) => `${alias}.${q(column)}`),
+    from,
+  );
+}
+
+/** Like {@link inRowsOf}, for values given as SQL expressions, one per column. */
+function inRowsOfValues(
+  columns: readonly string[],
+  values: readonly string[],
+  from: string,
+): string {
+  const struct = (items: readonly string[]) =>
+    `{${columns.map((column, i) => `${quoteLiteral(column)}: ${items[i]}`).join(", ")}}`;
+  return `${struct(values)} in (select ${struct(columns.map(q))} from ${from})`;
 }
 
 /**
@@ -215,11 +228,17 @@ export async function mergeByKey(
  * parents without rebuilding it, inside the caller's transaction:
  *
  * 1. the partitions touched are those of every row the changed parents
- *    removed or added (their changes tables, see {@link changesTable});
+ *    removed or added (their changes tables, see {@link changesTable}): the
+ *    row's partition columns, or every partition its parent's
+ *    `partition_of` expressions give it;
  * 2. the model's rows of those partitions are deleted;
  * 3. its own query runs with every parent split by partition narrowed to
  *    the touched partitions (a temporary table of the parent's name, so
- *    qualified column references still bind), and inserts them again.
+ *    qualified column references still bind), and inserts them again. A
+ *    parent split by `partition_of` keeps each row that falls in a touched
+ *    partition, and such a row may fall in untouched ones too (a session of
+ *    a touched month, in its untouched day): the rows the query gives for
+ *    partitions not touched are left out.
  *
  * The kind's contract (a partition's rows depend only on the parents' rows
  * of that partition, and on the other parents only while they are
@@ -235,21 +254,32 @@ export async function mergeByPartition(
 ): Promise<IncrementalMerge> {
   const target = `${q(model.schema)}.${q(model.name)}`;
   const columns = model.metadata.partitionedBy ?? [];
-  const columnList = columns.map(q).join(", ");
+  const touched = "temp.touched_partitions";
+  // A parent's partitions as expressions on its row: its own columns, or those partition_of gives.
+  const partitionsOf = (parent: string): readonly (readonly string[])[] =>
+    model.metadata.partitionOf?.[parent] ?? [columns.map(q)];
   // The planner merges only when at least one parent changed, and every changed one records.
   await session.run(
     `create or replace temp table touched_partitions as ${changedParents
-      .map((parent) => `select distinct ${columnList} from ${changesTable(parent)}`)
+      .flatMap((parent) =>
+        partitionsOf(parent).map(
+          (values) =>
+            `select distinct ${values.map((value, i) => `${value} as ${q(columns[i] as string)}`).join(", ")} from ${changesTable(parent)}`,
+        ),
+      )
       .join("\nunion\n")}`,
   );
-  const inPartition = (alias: string) => inRowsOf(columns, alias, "temp.touched_partitions");
+  const inPartition = (alias: string) => inRowsOf(columns, alias, touched);
   const ctes = commonTableExpressionNames(tokenizeSql(model.sql));
   let query = model.sql;
   const narrowed = partitionParents(model, models);
   for (const name of narrowed) {
     const parent = models.get(name) as Model;
+    const inTouched = partitionsOf(name)
+      .map((values) => inRowsOfValues(columns, values, touched))
+      .join(" or ");
     await session.run(
-      `create or replace temp table ${q(name)} as select * from ${q(parent.schema)}.${q(name)} p where ${inPartition("p")}`,
+      `create or replace temp table ${q(name)} as select * from ${q(parent.schema)}.${q(name)} where ${inTouched}`,
     );
     query = replaceTableReferences(query, [parent.schema, name], `temp.${q(name)}`);
     // An unqualified name resolves in `main` only (and not when a CTE shadows it).
@@ -258,7 +288,10 @@ export async function mergeByPartition(
   }
   const replaceTouched = async () => {
     await session.run(`delete from ${target} t where ${inPartition("t")}`);
-    await session.run(`insert into ${target} by name select * from (\n${query}\n)`);
+    const spillsOver = narrowed.some((name) => model.metadata.partitionOf?.[name] !== undefined);
+    await session.run(
+      `insert into ${target} by name select * from (\n${query}\n) t${spillsOver ? ` where ${inPartition("t")}` : ""}`,
+    );
   };
   if (capture)
     await recordingChanges(session, model.name, target, inPartition("t"), replaceTouched);

@@ -24,6 +24,12 @@ const headerSchema = z
     key: z.array(z.string().min(1)).min(1).optional(),
     partitioned_by: z.array(z.string().min(1)).min(1).optional(),
     lookups: z.record(z.string().min(1), z.string().min(1)).optional(),
+    partition_of: z
+      .record(
+        z.string().min(1),
+        z.array(z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).min(1),
+      )
+      .optional(),
     columns: z.record(z.string(), columnSchema).default({}),
     tests: z.array(z.unknown()).default([]),
   })
@@ -69,6 +75,27 @@ export function parseModelHeader(sql: string): ModelMetadata {
         "lookups (for each parent, the condition naming the raw rows a changed row of it affects) are for kind incremental_by_key only",
       path: ["lookups"],
     })
+    .refine(
+      (header) => header.partition_of === undefined || header.kind === "incremental_by_partition",
+      {
+        message:
+          "partition_of (for each parent without the partition columns, the partitions a row of it falls in) is for kind incremental_by_partition only",
+        path: ["partition_of"],
+      },
+    )
+    .superRefine((header, context) => {
+      const width = header.partitioned_by?.length ?? 0;
+      for (const [parent, partitions] of Object.entries(header.partition_of ?? {}))
+        partitions.forEach((partition, i) => {
+          const expressions = typeof partition === "string" ? [partition] : partition;
+          if (expressions.length !== width)
+            context.addIssue({
+              code: "custom",
+              message: `${expressions.length} expression(s) for the ${width} partitioned_by column(s)`,
+              path: ["partition_of", parent, i],
+            });
+        });
+    })
     .safeParse(document ?? {});
   if (!parsed.success) {
     const detail = parsed.error.issues.map(
@@ -103,6 +130,18 @@ export function parseModelHeader(sql: string): ModelMetadata {
     ...(parsed.data.key ? { key: parsed.data.key } : {}),
     ...(parsed.data.partitioned_by ? { partitionedBy: parsed.data.partitioned_by } : {}),
     ...(parsed.data.lookups ? { lookups: parsed.data.lookups } : {}),
+    ...(parsed.data.partition_of
+      ? {
+          partitionOf: Object.fromEntries(
+            Object.entries(parsed.data.partition_of).map(([parent, partitions]) => [
+              parent,
+              partitions.map((partition) =>
+                typeof partition === "string" ? [partition] : partition,
+              ),
+            ]),
+          ),
+        }
+      : {}),
     columns,
     tests,
   };

@@ -48,6 +48,14 @@ export interface ModelMetadata {
   /** The columns that name a partition of an `incremental_by_partition` model. */
   readonly partitionedBy?: readonly string[];
   /**
+   * `incremental_by_partition` only: for a parent that lacks the partition
+   * columns, the partitions one of its rows falls in, each as expressions on
+   * the row, one per `partitionedBy` column (a session falls in the
+   * partitions of its day, its week and its month). Such a parent is split
+   * by partition like one that has the columns.
+   */
+  readonly partitionOf?: Readonly<Record<string, readonly (readonly string[])[]>>;
+  /**
    * `incremental_by_key` only: for a model parent read as a lookup, the
    * condition on a raw row `r` and a changed row `changed` of the parent
    * under which that change may change the row's result. When only such

@@ -133,8 +133,9 @@ export async function loadProject(options: LoadProjectOptions = {}): Promise<Pro
 
 /**
  * The parents of an `incremental_by_partition` model that declare all of its
- * `partitioned_by` columns: their rows are split by partition. The other
- * parents are lookups (an event's region), read whole.
+ * `partitioned_by` columns, or whose partitions it names (`partition_of`):
+ * their rows are split by partition. The other parents are lookups (an
+ * event's region), read whole.
  */
 export function partitionParents(
   model: Model,
@@ -142,6 +143,7 @@ export function partitionParents(
 ): readonly string[] {
   const columns = model.metadata.partitionedBy ?? [];
   return model.parents.filter((parent) => {
+    if (model.metadata.partitionOf?.[parent] !== undefined) return true;
     const declared = new Set(models.get(parent)?.metadata.columns.map((column) => column.name));
     return columns.length > 0 && columns.every((column) => declared.has(column));
   });
@@ -160,9 +162,16 @@ function checkPartitionedModel(model: Model, models: ReadonlyMap<string, Model>)
   const undeclared = columns.filter((column) => !declared.has(column));
   if (undeclared.length > 0)
     throw new ModelError(`${where}: it does not declare the column(s) ${undeclared.join(", ")}`);
+  const strangers = Object.keys(model.metadata.partitionOf ?? {}).filter(
+    (parent) => !model.parents.includes(parent),
+  );
+  if (strangers.length > 0)
+    throw new ModelError(
+      `${where}: partition_of names ${strangers.join(", ")}, which it does not read; it names model parents`,
+    );
   if (partitionParents(model, models).length === 0)
     throw new ModelError(
-      `${where}: none of its parents (${model.parents.join(", ") || "none"}) declares those columns`,
+      `${where}: none of its parents (${model.parents.join(", ") || "none"}) declares those columns or is named under partition_of`,
     );
 }
 

@@ -61,6 +61,10 @@ describe("duckmart generate --start continues a series", () => {
     expect(dryDay.stdout).toMatch(
       /int_cohort_orders\s+incremental_by_partition\s+merge\s+inputs_changed/,
     );
+    // The day's sessions fall in its day, week and month (partition_of).
+    expect(dryDay.stdout).toMatch(
+      /mart_activity\s+incremental_by_partition\s+merge\s+inputs_changed/,
+    );
     const run2 = await runCli(["run"], env);
     expect(run2.code, run2.stderr).toBe(0);
     expect(run2.stdout).not.toContain("nothing new:");
@@ -73,6 +77,7 @@ describe("duckmart generate --start continues a series", () => {
       expect.arrayContaining([
         "int_cohort_orders",
         "int_first_visits",
+        "mart_activity",
         "stg_events_classified",
         "stg_visits",
         "stg_visits_classified",

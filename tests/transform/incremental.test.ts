@@ -27,8 +27,8 @@ function scenario(seed: number) {
   const next = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const int = (from: number, to: number) => from + Math.floor(next() * (to - from + 1));
-  const day = (d: number) =>
-    `2021-${String(1 + Math.floor(d / 28)).padStart(2, "0")}-${String(1 + (d % 28)).padStart(2, "0")}`;
+  // From a Friday in March: the days cross a week that spans March and April.
+  const day = (d: number) => new Date(Date.UTC(2021, 2, 26 + d)).toISOString().slice(0, 10);
   const at = (d: number, hour: number) => `${day(d)} ${String(hour).padStart(2, "0")}:00:00`;
   const user = () => `u${int(1, 40)}`;
   const rows: Record<RawSource, (d: number) => RawRow[]> = {
@@ -112,6 +112,7 @@ describe("incremental models", () => {
       let lastDay = 0;
       const merged = new Map<string, number>();
       let ordersMergedOnNewRates = 0;
+      let activityMerged = 0;
       const load = async (source: RawSource, key: string, data: RawRow[], step: number) => {
         for (const warehouse of [incremental, full]) {
           // A re-export replaces the object's rows and its manifest entry, as ingest does.
@@ -201,6 +202,8 @@ describe("incremental models", () => {
             (action === "new_day" || action === "rate_fix")
           )
             ordersMergedOnNewRates += 1;
+          // Sessions of a day merge into its day, week and month (partition_of).
+          if (outcome.model === "mart_activity") activityMerged += 1;
         }
         const expected = await tableRows(full, project);
         const actual = await tableRows(incremental, project);
@@ -211,6 +214,7 @@ describe("incremental models", () => {
       expect(merged.get("incremental_by_key")).toBeGreaterThan(5);
       expect(merged.get("incremental_by_partition")).toBeGreaterThan(10);
       expect(ordersMergedOnNewRates).toBeGreaterThan(1);
+      expect(activityMerged).toBeGreaterThan(1);
       // Two warehouses build ~50 models 8 times each: minutes on a busy 2-core machine.
     }, 300_000);
   }

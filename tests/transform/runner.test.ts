@@ -499,7 +499,7 @@ describe("project loading", () => {
       "intermediate/int_b.sql": `${partitioned("user_id: a user")}select 'u' as user_id from staging.stg_a`,
     });
     await expect(loadProject({ sqlDir: noPartitionParent })).rejects.toThrow(
-      "model int_b is incremental_by_partition (partitioned_by user_id): none of its parents (stg_a) declares those columns",
+      "model int_b is incremental_by_partition (partitioned_by user_id): none of its parents (stg_a) declares those columns or is named under partition_of",
     );
     const undeclared = project({
       "staging/stg_a.sql": parent,
@@ -527,6 +527,41 @@ describe("project loading", () => {
     });
     await expect(loadProject({ sqlDir: noColumns })).rejects.toThrow(
       /stg_a .*partitioned_by: kind incremental_by_partition needs partitioned_by/,
+    );
+  });
+
+  it("names partition_of entries that are not parents, of the wrong width or on another kind", async () => {
+    const byPeriod = (partitionOf: string) =>
+      `/*\ndescription: test model\ngrain: one row per day\nkind: incremental_by_partition\npartitioned_by: [day]\npartition_of: {${partitionOf}}\ncolumns: {day: a day, n: sessions}\n*/\n`;
+    const parent = `${header}select timestamp '2021-01-01 10:00' as at`;
+    const named = project({
+      "staging/stg_a.sql": parent,
+      "intermediate/int_b.sql": `${byPeriod("stg_a: [cast(at as date)]")}select cast(at as date) as day, count(*) as n from staging.stg_a group by 1`,
+    });
+    const loaded = await loadProject({ sqlDir: named });
+    expect(loaded.models.get("int_b")?.metadata.partitionOf).toEqual({
+      stg_a: [["cast(at as date)"]],
+    });
+    const stranger = project({
+      "staging/stg_a.sql": parent,
+      "staging/stg_c.sql": `${header}select 1 as x`,
+      "intermediate/int_b.sql": `${byPeriod("stg_a: [cast(at as date)], stg_c: [current_date]")}select cast(at as date) as day, count(*) as n from staging.stg_a group by 1`,
+    });
+    await expect(loadProject({ sqlDir: stranger })).rejects.toThrow(
+      "model int_b is incremental_by_partition (partitioned_by day): partition_of names stg_c, which it does not read; it names model parents",
+    );
+    const tooWide = project({
+      "staging/stg_a.sql": parent,
+      "intermediate/int_b.sql": `${byPeriod("stg_a: [[cast(at as date), at]]")}select cast(at as date) as day, count(*) as n from staging.stg_a group by 1`,
+    });
+    await expect(loadProject({ sqlDir: tooWide })).rejects.toThrow(
+      /int_b .*partition_of\.stg_a\.0: 2 expression\(s\) for the 1 partitioned_by column\(s\)/,
+    );
+    const onTable = project({
+      "staging/stg_a.sql": `/*\ndescription: test model\ngrain: one row\npartition_of: {stg_b: [x]}\n*/\nselect 1 as x`,
+    });
+    await expect(loadProject({ sqlDir: onTable })).rejects.toThrow(
+      /stg_a .*partition_of: partition_of .* is for kind incremental_by_partition only/,
     );
   });
 
