@@ -6,6 +6,9 @@ description: >
   (unknown) without a visit or a source_id.
 kind: incremental_by_partition
 partitioned_by: [user_id]
+# an event's region and type reach only the buyers whose first order is for it
+lookups:
+  stg_events: changed.event_id = t.first_order_event_id
 grain: one row per buyer (user with at least one staged order)
 columns:
   user_id: {description: buyer, type: VARCHAR, tests: [unique, not_null]}

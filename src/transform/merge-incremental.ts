@@ -230,7 +230,8 @@ export async function mergeByKey(
  * 1. the partitions touched are those of every row the changed parents
  *    removed or added (their changes tables, see {@link changesTable}): the
  *    row's partition columns, or every partition its parent's
- *    `partition_of` expressions give it;
+ *    `partition_of` expressions give it; and, for a changed lookup, those
+ *    of the model's rows its condition names (`lookups`);
  * 2. the model's rows of those partitions are deleted;
  * 3. its own query runs with every parent split by partition narrowed to
  *    the touched partitions (a temporary table of the parent's name, so
@@ -243,7 +244,7 @@ export async function mergeByKey(
  * The kind's contract (a partition's rows depend only on the parents' rows
  * of that partition, and on the other parents only while they are
  * unchanged, which the planner checks) makes this equal a full rebuild.
- * `changedParents` are the parents whose changes this run recorded.
+ * `changedParents` are the parents (split or lookups) whose changes this run recorded.
  */
 export async function mergeByPartition(
   session: SqlSession,
@@ -258,14 +259,20 @@ export async function mergeByPartition(
   // A parent's partitions as expressions on its row: its own columns, or those partition_of gives.
   const partitionsOf = (parent: string): readonly (readonly string[])[] =>
     model.metadata.partitionOf?.[parent] ?? [columns.map(q)];
+  const lookups = model.metadata.lookups ?? {};
   // The planner merges only when at least one parent changed, and every changed one records.
   await session.run(
     `create or replace temp table touched_partitions as ${changedParents
       .flatMap((parent) =>
-        partitionsOf(parent).map(
-          (values) =>
-            `select distinct ${values.map((value, i) => `${value} as ${q(columns[i] as string)}`).join(", ")} from ${changesTable(parent)}`,
-        ),
+        lookups[parent] !== undefined
+          ? [
+              `select distinct ${columns.map((column) => `t.${q(column)}`).join(", ")} from ${target} t
+               where exists (select 1 from ${changesTable(parent)} changed where ${lookups[parent]})`,
+            ]
+          : partitionsOf(parent).map(
+              (values) =>
+                `select distinct ${values.map((value, i) => `${value} as ${q(columns[i] as string)}`).join(", ")} from ${changesTable(parent)}`,
+            ),
       )
       .join("\nunion\n")}`,
   );

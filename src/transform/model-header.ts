@@ -70,11 +70,17 @@ export function parseModelHeader(sql: string): ModelMetadata {
         path: ["partitioned_by"],
       },
     )
-    .refine((header) => header.lookups === undefined || header.kind === "incremental_by_key", {
-      message:
-        "lookups (for each parent, the condition naming the raw rows a changed row of it affects) are for kind incremental_by_key only",
-      path: ["lookups"],
-    })
+    .refine(
+      (header) =>
+        header.lookups === undefined ||
+        header.kind === "incremental_by_key" ||
+        header.kind === "incremental_by_partition",
+      {
+        message:
+          "lookups (for each parent, the condition naming the rows a changed row of it affects) are for kinds incremental_by_key and incremental_by_partition only",
+        path: ["lookups"],
+      },
+    )
     .refine(
       (header) => header.partition_of === undefined || header.kind === "incremental_by_partition",
       {

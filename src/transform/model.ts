@@ -56,11 +56,14 @@ export interface ModelMetadata {
    */
   readonly partitionOf?: Readonly<Record<string, readonly (readonly string[])[]>>;
   /**
-   * `incremental_by_key` only: for a model parent read as a lookup, the
-   * condition on a raw row `r` and a changed row `changed` of the parent
-   * under which that change may change the row's result. When only such
-   * parents (and the raw source) changed, the keys of the raw rows it
-   * names are merged too, instead of rebuilding the model.
+   * For a model parent read as a lookup, the condition under which a
+   * changed row `changed` of it may change a row: for `incremental_by_key`,
+   * a raw row `r` (the keys of the raw rows it names are merged); for
+   * `incremental_by_partition`, a row `t` of the model's table as it stands
+   * (the partitions of the rows it names are recomputed; a partition without
+   * a row yet can only appear through a split parent). When only such
+   * parents (and the raw source, or the split parents) changed, the model is
+   * merged instead of rebuilt.
    */
   readonly lookups?: Readonly<Record<string, string>>;
   readonly columns: readonly ColumnMetadata[];

@@ -28,7 +28,8 @@ export interface PlannedModel {
    * changed model parents are all lookups it declares that record the rows
    * they change in this run (otherwise only its source changed), or an
    * `incremental_by_partition` model whose changed parents all split by its
-   * partitions and record the rows they change in this run.
+   * partitions or are lookups it declares, and record the rows they change
+   * in this run.
    */
   readonly incremental: boolean;
   /**
@@ -175,7 +176,8 @@ export async function planTransforms(
           changedParents.length === changed.length &&
           changedParents.every(
             (parent) =>
-              splitByPartition.has(parent) && recordsChanges(parent, before[`model:${parent}`]),
+              (splitByPartition.has(parent) || model.metadata.lookups?.[parent] !== undefined) &&
+              recordsChanges(parent, before[`model:${parent}`]),
           ));
     // Only the changed parents record their changes: an unchanged one may be
     // rebuilt for another reason (its table went missing) with nothing to compare.

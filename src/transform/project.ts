@@ -169,7 +169,15 @@ function checkPartitionedModel(model: Model, models: ReadonlyMap<string, Model>)
     throw new ModelError(
       `${where}: partition_of names ${strangers.join(", ")}, which it does not read; it names model parents`,
     );
-  if (partitionParents(model, models).length === 0)
+  const split = partitionParents(model, models);
+  const splitLookups = Object.keys(model.metadata.lookups ?? {}).filter((lookup) =>
+    split.includes(lookup),
+  );
+  if (splitLookups.length > 0)
+    throw new ModelError(
+      `${where}: it declares lookups ${splitLookups.join(", ")}, which it splits by partition; a lookup names a parent read whole`,
+    );
+  if (split.length === 0)
     throw new ModelError(
       `${where}: none of its parents (${model.parents.join(", ") || "none"}) declares those columns or is named under partition_of`,
     );
@@ -254,12 +262,12 @@ function sqlModel(
       throw new ModelError(
         `model ${name} (${where}) is incremental_by_key: it must read exactly one raw source (it reads ${sources.size}) and declare the key and lineage columns ${[...(metadata.key ?? []), ...incrementalLineage].join(", ")}${missing.length ? ` (missing ${missing.join(", ")})` : ""}`,
       );
-    const strangers = Object.keys(metadata.lookups ?? {}).filter((lookup) => !parents.has(lookup));
-    if (strangers.length > 0)
-      throw new ModelError(
-        `model ${name} (${where}) declares lookups ${strangers.join(", ")}, which it does not read; a lookup names a model parent`,
-      );
   }
+  const strangers = Object.keys(metadata.lookups ?? {}).filter((lookup) => !parents.has(lookup));
+  if (strangers.length > 0)
+    throw new ModelError(
+      `model ${name} (${where}) declares lookups ${strangers.join(", ")}, which it does not read; a lookup names a model parent`,
+    );
   const settings = variableReferences(tokens).map((variable) => {
     const setting = settingForVariable(variable);
     if (setting === undefined) {

@@ -286,9 +286,10 @@ async function buildModel(
             session,
             model,
             context.models,
-            partitionParents(model, context.models).filter((parent) =>
-              context.recorded.has(parent),
-            ),
+            [
+              ...partitionParents(model, context.models),
+              ...Object.keys(model.metadata.lookups ?? {}),
+            ].filter((parent) => context.recorded.has(parent)),
             step.captureChanges,
           );
     context.logger.debug({ model: model.name, ...merged }, "incremental merge");

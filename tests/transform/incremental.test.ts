@@ -113,7 +113,10 @@ describe("incremental models", () => {
       const merged = new Map<string, number>();
       let ordersMergedOnNewRates = 0;
       let activityMerged = 0;
+      let buyersMergedOnEvents = 0;
+      let eventsLoaded = false;
       const load = async (source: RawSource, key: string, data: RawRow[], step: number) => {
+        if (source === "events") eventsLoaded = true;
         for (const warehouse of [incremental, full]) {
           // A re-export replaces the object's rows and its manifest entry, as ingest does.
           const modified = `2022-01-01 00:${String(step).padStart(2, "0")}:00`;
@@ -143,6 +146,7 @@ describe("incremental models", () => {
         }
       };
       for (let step = 1; step <= 8; step++) {
+        eventsLoaded = false;
         const action =
           step <= 2
             ? "new_day"
@@ -154,7 +158,8 @@ describe("incremental models", () => {
         if (action === "new_day" || action === "late") {
           const d = action === "new_day" ? ++lastDay : int(0, lastDay);
           for (const source of ["visits", "orders", "events", "costs", "fx_rates"] as const) {
-            if ((action === "late" || source === "events") && next() < 0.5) continue;
+            // Step 2 always brings events, so that every sequence changes a lookup.
+            if ((action === "late" || source === "events") && next() < 0.5 && step !== 2) continue;
             const key = `raw/${source}/dt=${d}/part-${step}.csv`;
             objects.push({ source, key });
             await load(source, key, rows[source](d), step);
@@ -204,6 +209,8 @@ describe("incremental models", () => {
             ordersMergedOnNewRates += 1;
           // Sessions of a day merge into its day, week and month (partition_of).
           if (outcome.model === "mart_activity") activityMerged += 1;
+          // Changed events reach int_buyers through its lookup rule.
+          if (outcome.model === "int_buyers" && eventsLoaded) buyersMergedOnEvents += 1;
         }
         const expected = await tableRows(full, project);
         const actual = await tableRows(incremental, project);
@@ -215,6 +222,7 @@ describe("incremental models", () => {
       expect(merged.get("incremental_by_partition")).toBeGreaterThan(10);
       expect(ordersMergedOnNewRates).toBeGreaterThan(1);
       expect(activityMerged).toBeGreaterThan(1);
+      expect(buyersMergedOnEvents).toBeGreaterThan(0);
       // Two warehouses build ~50 models 8 times each: minutes on a busy 2-core machine.
     }, 300_000);
   }

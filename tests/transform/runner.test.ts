@@ -579,7 +579,14 @@ describe("project loading", () => {
       "staging/stg_a.sql": `/*\ndescription: test model\ngrain: one row\nlookups: {stg_b: "true"}\n*/\nselect 1 as x`,
     });
     await expect(loadProject({ sqlDir: onTable })).rejects.toThrow(
-      /stg_a .*lookups: lookups .* are for kind incremental_by_key only/,
+      /stg_a .*lookups: lookups .* are for kinds incremental_by_key and incremental_by_partition only/,
+    );
+    const splitLookup = project({
+      "staging/stg_a.sql": `${header.replace("*/", "columns: {user_id: a user}\n*/")}select 'u1' as user_id`,
+      "intermediate/int_b.sql": `/*\ndescription: test model\ngrain: one row per user\nkind: incremental_by_partition\npartitioned_by: [user_id]\nlookups: {stg_a: "changed.user_id = t.user_id"}\ncolumns: {user_id: a user}\n*/\nselect user_id from staging.stg_a`,
+    });
+    await expect(loadProject({ sqlDir: splitLookup })).rejects.toThrow(
+      "model int_b is incremental_by_partition (partitioned_by user_id): it declares lookups stg_a, which it splits by partition; a lookup names a parent read whole",
     );
   });
 
