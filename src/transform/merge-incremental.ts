@@ -234,8 +234,10 @@ export async function mergeByKey(
  *    of the model's rows its condition names (`lookups`);
  * 2. the model's rows of those partitions are deleted;
  * 3. its own query runs with every parent split by partition narrowed to
- *    the touched partitions (a temporary table of the parent's name, so
- *    qualified column references still bind), and inserts them again. A
+ *    the touched partitions (a temporary view of the parent's name, so
+ *    qualified column references still bind; a view, not a table, so that
+ *    the query reads only the columns it needs: copying every column of a
+ *    month of sessions cost more than the query), and inserts them again. A
  *    parent split by `partition_of` keeps each row that falls in a touched
  *    partition, and such a row may fall in untouched ones too (a session of
  *    a touched month, in its untouched day): the rows the query gives for
@@ -286,7 +288,7 @@ export async function mergeByPartition(
       .map((values) => inRowsOfValues(columns, values, touched))
       .join(" or ");
     await session.run(
-      `create or replace temp table ${q(name)} as select * from ${q(parent.schema)}.${q(name)} where ${inTouched}`,
+      `create or replace temp view ${q(name)} as select * from ${q(parent.schema)}.${q(name)} where ${inTouched}`,
     );
     query = replaceTableReferences(query, [parent.schema, name], `temp.${q(name)}`);
     // An unqualified name resolves in `main` only (and not when a CTE shadows it).
@@ -310,7 +312,7 @@ export async function mergeByPartition(
         : "0"
     } as rows`,
   );
-  for (const table of ["touched_partitions", ...narrowed])
-    await session.run(`drop table temp.${q(table)}`);
+  for (const name of narrowed) await session.run(`drop view temp.${q(name)}`);
+  await session.run("drop table temp.touched_partitions");
   return { keys: counts?.partitions ?? 0, rowsRecomputed: counts?.rows ?? 0 };
 }
