@@ -23,44 +23,14 @@ lifetimes as (
     select * from intermediate.int_cohort_lifetimes
 ),
 
-visits as (
-    select * from staging.stg_visits
-),
-
-visitors as (
-    select * from intermediate.int_cohort_members
-    where basis = 'visits'
+-- visitors active per cohort and period, kept current by period
+visitor_activity as (
+    select 'visits' as basis, grain, cohort_start, period_start, active_users
+    from intermediate.int_visitor_activity
 ),
 
 orders as (
     select * from intermediate.int_cohort_orders
-),
-
--- each session once, with its visitor's week and month cohorts: one pass
--- counts both grains
-sessions as (
-    select
-        visits.user_id,
-        visitors.week_cohort_start,
-        visitors.month_cohort_start,
-        -- date_trunc('week', …) starts weeks on Monday (ISO)
-        cast(date_trunc('week', visits.session_start) as date) as week_start,
-        cast(date_trunc('month', visits.session_start) as date) as month_start
-    from visits
-    inner join visitors
-        on visits.user_id = visitors.user_id
-),
-
--- a visitor is active in each period holding one of its sessions
-visitor_activity as (
-    select
-        'visits' as basis,
-        case when grouping(week_start) = 0 then 'week' else 'month' end as grain,
-        coalesce(week_cohort_start, month_cohort_start) as cohort_start,
-        coalesce(week_start, month_start) as period_start,
-        count(distinct user_id) as active_users
-    from sessions
-    group by grouping sets ((week_cohort_start, week_start), (month_cohort_start, month_start))
 ),
 
 -- a buyer is active in each period holding one of its orders
