@@ -1,3 +1,5 @@
+import { distinctIndex } from "../util/distinct-index.ts";
+
 /**
  * Silhouette of every point under several labelings at once (Rousseeuw
  * 1987, Euclidean): s = (b − a) / max(a, b), with a the mean distance to
@@ -109,20 +111,11 @@ function groupIntoCells(
   n: number,
   labelings: readonly { readonly labels: Int32Array }[],
 ): { labels: Int32Array[]; order: Int32Array; start: Int32Array } {
-  const cellOf = new Int32Array(n);
-  const byLabels = new Map<string, number>();
-  const labels: Int32Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const tuple = Int32Array.from(labelings, (labeling) => labeling.labels[i] as number);
-    const name = tuple.join(",");
-    let cell = byLabels.get(name);
-    if (cell === undefined) {
-      cell = labels.length;
-      byLabels.set(name, cell);
-      labels.push(tuple);
-    }
-    cellOf[i] = cell;
-  }
+  const names = Array.from({ length: n }, (_, i) =>
+    labelings.map((labeling) => labeling.labels[i] as number).join(","),
+  );
+  const { values, index: cellOf } = distinctIndex(names);
+  const labels = values.map((name) => Int32Array.from(name.split(","), Number));
   const start = new Int32Array(labels.length + 1);
   for (let i = 0; i < n; i++)
     start[(cellOf[i] as number) + 1] = (start[(cellOf[i] as number) + 1] as number) + 1;

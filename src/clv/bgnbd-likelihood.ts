@@ -4,8 +4,9 @@
  * log-parameters. Terms that depend on one coordinate only are computed once
  * per distinct value, so an evaluation costs one exp and one log1p per group.
  */
+
+import { distinctIndex } from "../util/distinct-index.ts";
 import { InputError } from "../util/errors.ts";
-import { distinctIndex } from "./distinct-index.ts";
 import { digamma, gammaln } from "./special-functions.ts";
 import type { BgNbdParams, PreparedLikelihood, RfmColumns } from "./types.ts";
 

@@ -7,8 +7,9 @@
  * Per customer with x repeat purchases of mean value m:
  *   ℓ = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q ln v + (px−1) ln m + px ln x − (px+q) ln(xm+v).
  */
+
+import { distinctIndex } from "../util/distinct-index.ts";
 import { InputError } from "../util/errors.ts";
-import { distinctIndex } from "./distinct-index.ts";
 import { digamma, gammaln } from "./special-functions.ts";
 import type { GammaGammaParams, PreparedLikelihood, SpendColumns } from "./types.ts";
 
