@@ -2,8 +2,8 @@
 description: >
   Every staged order of a buyer placed in its buyer cohort (SPEC §2), per
   grain, with the period it falls in; int_cohort_lifetimes names that
-  period's lifetime. Visitor activity needs no such table: mart_retention
-  counts it from the sessions in one pass.
+  period's lifetime. Visitor activity needs no such table:
+  int_visitor_activity counts it from the sessions, per period.
 kind: incremental_by_partition
 partitioned_by: [user_id]
 grain: one row per (grain, order)

@@ -282,13 +282,18 @@ export async function mergeByPartition(
   const ctes = commonTableExpressionNames(tokenizeSql(model.sql));
   let query = model.sql;
   const narrowed = partitionParents(model, models);
+  // A view binds its body when read: `main.x` would then find the view
+  // `temp.main.x` itself, so the body names the database.
+  const [{ database } = { database: "" }] = await session.all<{ database: string }>(
+    "select current_database() as database",
+  );
   for (const name of narrowed) {
     const parent = models.get(name) as Model;
     const inTouched = partitionsOf(name)
       .map((values) => inRowsOfValues(columns, values, touched))
       .join(" or ");
     await session.run(
-      `create or replace temp view ${q(name)} as select * from ${q(parent.schema)}.${q(name)} where ${inTouched}`,
+      `create or replace temp view ${q(name)} as select * from ${q(database)}.${q(parent.schema)}.${q(name)} where ${inTouched}`,
     );
     query = replaceTableReferences(query, [parent.schema, name], `temp.${q(name)}`);
     // An unqualified name resolves in `main` only (and not when a CTE shadows it).

@@ -1,9 +1,12 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProject, type Project } from "../../src/transform/project.ts";
 import { runTransforms } from "../../src/transform/run-transforms.ts";
 import { insertMeta } from "../../src/warehouse/state-store.ts";
 import type { Warehouse } from "../../src/warehouse/warehouse.ts";
 import { mulberry32 } from "../support/mulberry32.ts";
+import { tempDir } from "../support/temp-dir.ts";
 import { fixtureWarehouse, insertRaw, type RawRow, testSettings } from "./fixture-warehouse.ts";
 
 // Random sequences of what exports do to the raw tables — new days, late rows
@@ -239,6 +242,52 @@ describe("incremental models", () => {
       // Two warehouses build ~50 models 8 times each: minutes on a busy 2-core machine.
     }, 300_000);
   }
+
+  it("merge a model split by a parent in main, which the merge's temporary view shadows", async () => {
+    const sqlDir = tempDir("duckmart-main-parent");
+    const header = (extra: string) =>
+      `/*\ndescription: test model\ngrain: one row per user\n${extra}columns: {user_id: a user, sessions: sessions}\n*/\n`;
+    mkdirSync(join(sqlDir, "marts"));
+    writeFileSync(
+      join(sqlDir, "marts", "mart_sessions.sql"),
+      `${header("")}select user_id, count(*) as sessions from staging.stg_visits group by user_id`,
+    );
+    writeFileSync(
+      join(sqlDir, "marts", "mart_busy.sql"),
+      `${header("kind: incremental_by_partition\npartitioned_by: [user_id]\n")}select user_id, sessions from main.mart_sessions where sessions > 1`,
+    );
+    const project = await loadProject({ sqlDir });
+    const incremental = await fixtureWarehouse();
+    const full = await fixtureWarehouse();
+    const visit = (user_id: string, day: string) => ({
+      user_id,
+      session_start: `${day} 10:00:00`,
+      session_end: `${day} 11:00:00`,
+      device: "desktop",
+      source_id: "s1",
+    });
+    const days = [
+      [visit("u1", "2021-03-01"), visit("u2", "2021-03-01")],
+      [visit("u1", "2021-03-02"), visit("u3", "2021-03-02")],
+    ];
+    for (const [step, rows] of days.entries()) {
+      await loadObject([incremental, full], "visits", `raw/visits/dt=${step}/part.csv`, rows, step);
+      const built = await runTransforms(incremental, testSettings(), {
+        runId: `i${step}`,
+        project,
+      });
+      await runTransforms(full, testSettings(), { runId: `f${step}`, project, fullRefresh: true });
+      expect(built.failed).toEqual([]);
+      if (step > 0)
+        expect(built.outcomes.find((o) => o.model === "mart_busy")?.reason).toBe("incremental");
+      const read = (warehouse: Warehouse) =>
+        warehouse.all("select user_id, sessions from main.mart_busy order by user_id");
+      expect(await read(incremental)).toEqual(await read(full));
+    }
+    expect(await incremental.all("select user_id from main.mart_busy")).toEqual([
+      { user_id: "u1" },
+    ]);
+  }, 120_000);
 
   it("move a visitor to an earlier month's cohort when a late first visit arrives", async () => {
     const project = await loadProject();
