@@ -114,8 +114,12 @@ function groupIntoCells(
   const names = Array.from({ length: n }, (_, i) =>
     labelings.map((labeling) => labeling.labels[i] as number).join(","),
   );
-  const { values, index: cellOf } = distinctIndex(names);
-  const labels = values.map((name) => Int32Array.from(name.split(","), Number));
+  const { index: cellOf } = distinctIndex(names);
+  // A cell's labels are those of its first point (cells come in first-seen order).
+  const labels: Int32Array[] = [];
+  for (let i = 0; i < n; i++)
+    if (cellOf[i] === labels.length)
+      labels.push(Int32Array.from(labelings, (labeling) => labeling.labels[i] as number));
   const start = new Int32Array(labels.length + 1);
   for (let i = 0; i < n; i++)
     start[(cellOf[i] as number) + 1] = (start[(cellOf[i] as number) + 1] as number) + 1;

@@ -303,9 +303,9 @@ export async function mergeByPartition(
     if (parent.schema === "main" && !ctes.has(name))
       query = replaceTableReferences(query, [name], `temp.${q(name)}`);
   }
+  const spillsOver = narrowed.some((name) => model.metadata.partitionOf?.[name] !== undefined);
   const replaceTouched = async () => {
     await session.run(`delete from ${target} t where ${inPartition("t")}`);
-    const spillsOver = narrowed.some((name) => model.metadata.partitionOf?.[name] !== undefined);
     await session.run(
       `insert into ${target} by name select * from (\n${query}\n) t${spillsOver ? ` where ${inPartition("t")}` : ""}`,
     );

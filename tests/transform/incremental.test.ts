@@ -140,6 +140,34 @@ async function loadObject(
   }
 }
 
+/** A one-hour session of `user_id` at 10:00 on `day`. */
+function visitOn(user_id: string, day: string): RawRow {
+  return {
+    user_id,
+    session_start: `${day} 10:00:00`,
+    session_end: `${day} 11:00:00`,
+    device: "desktop",
+    source_id: "s1",
+  };
+}
+
+/**
+ * Loads a visits object into both warehouses, then builds the first as
+ * planned and the second by a full refresh; returns the first's result.
+ */
+async function loadAndBuild(
+  [incremental, full]: readonly [Warehouse, Warehouse],
+  project: Project,
+  step: number,
+  key: string,
+  rows: RawRow[],
+) {
+  await loadObject([incremental, full], "visits", key, rows, step);
+  const built = await runTransforms(incremental, testSettings(), { runId: `i${step}`, project });
+  await runTransforms(full, testSettings(), { runId: `f${step}`, project, fullRefresh: true });
+  return built;
+}
+
 describe("incremental models", () => {
   for (const seed of [11, 23, 37]) {
     it(`equal a full refresh after every step of random sequence ${seed}`, async () => {
@@ -259,24 +287,18 @@ describe("incremental models", () => {
     const project = await loadProject({ sqlDir });
     const incremental = await fixtureWarehouse();
     const full = await fixtureWarehouse();
-    const visit = (user_id: string, day: string) => ({
-      user_id,
-      session_start: `${day} 10:00:00`,
-      session_end: `${day} 11:00:00`,
-      device: "desktop",
-      source_id: "s1",
-    });
     const days = [
-      [visit("u1", "2021-03-01"), visit("u2", "2021-03-01")],
-      [visit("u1", "2021-03-02"), visit("u3", "2021-03-02")],
+      [visitOn("u1", "2021-03-01"), visitOn("u2", "2021-03-01")],
+      [visitOn("u1", "2021-03-02"), visitOn("u3", "2021-03-02")],
     ];
     for (const [step, rows] of days.entries()) {
-      await loadObject([incremental, full], "visits", `raw/visits/dt=${step}/part.csv`, rows, step);
-      const built = await runTransforms(incremental, testSettings(), {
-        runId: `i${step}`,
+      const built = await loadAndBuild(
+        [incremental, full],
         project,
-      });
-      await runTransforms(full, testSettings(), { runId: `f${step}`, project, fullRefresh: true });
+        step,
+        `raw/visits/dt=${step}/part.csv`,
+        rows,
+      );
       expect(built.failed).toEqual([]);
       if (step > 0)
         expect(built.outcomes.find((o) => o.model === "mart_busy")?.reason).toBe("incremental");
@@ -293,27 +315,20 @@ describe("incremental models", () => {
     const project = await loadProject();
     const incremental = await fixtureWarehouse();
     const full = await fixtureWarehouse();
-    const settings = testSettings();
-    const visit = (user_id: string, day: string) => ({
-      user_id,
-      session_start: `${day} 10:00:00`,
-      session_end: `${day} 11:00:00`,
-      device: "desktop",
-      source_id: "s1",
-    });
     // u1 and u2 join in April; then their March visits arrive late (u2's of
     // 2 March, u1's of Tuesday 30 March): each leaves April's month and week
     // cohorts for March's. No April session changes, so only the lookup rule
     // on int_cohort_members names April's month (1 April is no week's Monday).
     const objects: [string, RawRow[]][] = [
-      ["raw/visits/dt=2021-04-05/part.csv", [visit("u1", "2021-04-05"), visit("u2", "2021-04-05")]],
-      ["raw/visits/dt=2021-03-02/part.csv", [visit("u2", "2021-03-02")]],
-      ["raw/visits/dt=2021-03-30/late.csv", [visit("u1", "2021-03-30")]],
+      [
+        "raw/visits/dt=2021-04-05/part.csv",
+        [visitOn("u1", "2021-04-05"), visitOn("u2", "2021-04-05")],
+      ],
+      ["raw/visits/dt=2021-03-02/part.csv", [visitOn("u2", "2021-03-02")]],
+      ["raw/visits/dt=2021-03-30/late.csv", [visitOn("u1", "2021-03-30")]],
     ];
     for (const [step, [key, data]] of objects.entries()) {
-      await loadObject([incremental, full], "visits", key, data, step);
-      const built = await runTransforms(incremental, settings, { runId: `i${step}`, project });
-      await runTransforms(full, settings, { runId: `f${step}`, project, fullRefresh: true });
+      const built = await loadAndBuild([incremental, full], project, step, key, data);
       expect(built.failed).toEqual([]);
       if (step > 0)
         expect(built.outcomes.find((o) => o.model === "int_visitor_activity")?.reason).toBe(
