@@ -5,7 +5,9 @@ import type { Settings } from "../config/settings.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { formatLocalTimestamp } from "../publish/manifest.ts";
 import { listMartTables } from "../publish/mart-tables.ts";
+import { lineageColumns } from "../sources/source-declaration.ts";
 import { DuckmartError, toError } from "../util/errors.ts";
+import { inRowsOfValues } from "../warehouse/row-membership.ts";
 import {
   quoteIdentifier,
   quoteLiteral,
@@ -31,8 +33,20 @@ export interface AnalystRefreshResult {
   readonly tables: readonly string[];
   /** Of those, the ones kept from the previous copy (see `reuseUnchanged`). */
   readonly reused: readonly string[];
+  /** Of those, the staged tables brought up to date in the previous copy, object by object. */
+  readonly patched: readonly PatchedTable[];
   readonly bytes: number;
   readonly seconds: number;
+}
+
+/** A staged table of the previous copy brought up to date by replacing the rows of changed objects. */
+export interface PatchedTable {
+  /** Qualified name, e.g. `staging.stg_visits`. */
+  readonly table: string;
+  /** Objects (`_file_key`) whose rows differed, were added or are gone. */
+  readonly objects: number;
+  /** Rows inserted for them. */
+  readonly rows: number;
 }
 
 /** Context recorded in the analyst database's `meta.snapshot` row. */
@@ -44,9 +58,14 @@ export interface AnalystRefreshOptions {
    * has not rebuilt since (the same meta.model_state row: version,
    * fingerprints, run and time of the build), copying only the rest. Sound
    * as long as only the runner writes model tables, as in the daily job;
-   * off by default, so tables changed by hand are copied again. Used only
-   * when the kept tables hold at least half of the rows: otherwise the old
-   * copy's freed blocks would stay in the file, and a fresh file is built.
+   * off by default, so tables changed by hand are copied again. A staged
+   * table (one with `_file_key`) that changed keeps its columns and is
+   * patched: the rows of the objects whose rows differ are replaced, found
+   * by comparing each object's row count and sum of row hashes in the
+   * warehouse and in the copy; this does not rely on the runner. Used only
+   * when the kept and patched tables hold at least half of the rows:
+   * otherwise the old copy's freed blocks would stay in the file, and a
+   * fresh file is built.
    */
   readonly reuseUnchanged?: boolean;
   readonly logger?: Logger;
@@ -93,6 +112,7 @@ export async function refreshAnalystDatabase(
 
   const tables: string[] = [];
   const reused: string[] = [];
+  const patched: PatchedTable[] = [];
   try {
     await warehouse.run(`detach database if exists ${buildAlias}`);
     const previous =
@@ -108,17 +128,31 @@ export async function refreshAnalystDatabase(
         const wanted = await wantedTables(session);
         const keep =
           previous === null ? new Set<string>() : await keptTables(session, wanted, previous);
+        const patchable =
+          previous === null ? new Set<string>() : patchableTables(wanted, previous, keep);
         if (previous !== null) {
           for (const name of previous.tables)
-            if (!keep.has(name)) await session.run(`drop table ${buildAlias}.${name}`);
+            if (!keep.has(name) && !patchable.has(name))
+              await session.run(`drop table ${buildAlias}.${name}`);
         }
         for (const schema of ["staging", "meta"])
           await session.run(`create schema if not exists ${buildAlias}.${schema}`);
         for (const table of wanted) {
           const name = `${table.schema}.${table.name}`;
           tables.push(name);
-          if (keep.has(qualified(table.schema, table.name))) reused.push(name);
-          else await copyTable(session, table.schema, table.name);
+          if (keep.has(qualified(table.schema, table.name))) {
+            reused.push(name);
+            continue;
+          }
+          if (patchable.has(qualified(table.schema, table.name))) {
+            const patch = await patchTable(session, table);
+            if (patch !== null) {
+              patched.push(patch);
+              continue;
+            }
+            await session.run(`drop table ${buildAlias}.${qualified(table.schema, table.name)}`);
+          }
+          await copyTable(session, table.schema, table.name);
         }
         // One row telling analysts what they are looking at; refreshed_at is UTC.
         await session.run(
@@ -155,12 +189,13 @@ export async function refreshAnalystDatabase(
       path: target,
       tables: tables.length,
       reused: reused.length,
+      patched: patched.map((patch) => `${patch.table} (${patch.objects} objects)`),
       bytes,
       ms: Math.round(seconds * 1000),
     },
     "refreshed analyst database",
   );
-  return { path: target, tables, reused, bytes, seconds };
+  return { path: target, tables, reused, patched, bytes, seconds };
 }
 
 /** A table the analyst database holds, and roughly how many rows it has. */
@@ -170,6 +205,10 @@ interface WantedTable {
   /** A table in the warehouse, not a view (views are copied as tables, always). */
   readonly isTable: boolean;
   readonly rows: number;
+  /** Its column names, in order. */
+  readonly columns: readonly string[];
+  /** Its column names and types, in order, as one comparable text. */
+  readonly signature: string;
 }
 
 /**
@@ -195,15 +234,21 @@ async function wantedTables(session: SqlSession): Promise<WantedTable[]> {
         and not temporary and not internal
      order by name`,
   );
+  const columns = await columnsOf(session, "current_database()");
   const of = (schema: WantedTable["schema"]) =>
     relations
       .filter((relation) => relation.schema === schema)
-      .map((relation) => ({
-        schema,
-        name: relation.name,
-        isTable: relation.is_table,
-        rows: relation.rows,
-      }));
+      .map((relation) => {
+        const own = columns.get(qualified(schema, relation.name)) ?? [];
+        return {
+          schema,
+          name: relation.name,
+          isTable: relation.is_table,
+          rows: relation.rows,
+          columns: own.map((column) => column.name),
+          signature: JSON.stringify(own),
+        };
+      });
   const marts = new Set((await listMartTables(session)).map((mart) => mart.name));
   return [
     ...of("main").filter((table) => marts.has(table.name)),
@@ -214,10 +259,33 @@ async function wantedTables(session: SqlSession): Promise<WantedTable[]> {
   ];
 }
 
+/** Every table's and view's columns in a database (an SQL expression), by quoted `schema.name`. */
+async function columnsOf(
+  session: SqlSession,
+  database: string,
+): Promise<Map<string, { name: string; type: string }[]>> {
+  const rows = await session.all<{ schema: string; name: string; column: string; type: string }>(
+    `select schema_name as schema, table_name as name, column_name as column, data_type as type
+       from duckdb_columns()
+      where database_name = ${database} and not internal
+      order by schema_name, table_name, column_index`,
+  );
+  const columns = new Map<string, { name: string; type: string }[]>();
+  for (const row of rows) {
+    const name = qualified(row.schema, row.name);
+    const list = columns.get(name) ?? [];
+    list.push({ name: row.column, type: row.type });
+    columns.set(name, list);
+  }
+  return columns;
+}
+
 /** The previous copy, copied to the working file and attached: what it holds and of which builds. */
 interface PreviousCopy {
   /** Its tables, quoted as `schema.name` (qualified by the build alias when used). */
   readonly tables: readonly string[];
+  /** Each table's column names and types, as {@link WantedTable.signature}. */
+  readonly signatures: ReadonlyMap<string, string>;
   /** Its meta.model_state rows by relation, as comparable text. */
   readonly builds: ReadonlyMap<string, string>;
 }
@@ -245,17 +313,25 @@ async function startFromPreviousCopy(
     const builds = tables.includes(qualified("meta", "model_state"))
       ? await modelBuilds(warehouse, `${buildAlias}.meta.model_state`)
       : new Map<string, string>();
-    const previous = { tables, builds };
+    const signatures = new Map(
+      [...(await columnsOf(warehouse, quoteLiteral(buildAlias)))].map(([name, columns]) => [
+        name,
+        JSON.stringify(columns),
+      ]),
+    );
+    const previous = { tables, builds, signatures };
     // A first look, outside the copy's transaction, only decides whether to start from here.
     const wanted = await wantedTables(warehouse);
     const kept = await keptTables(warehouse, wanted, previous);
+    const patchable = patchableTables(wanted, previous, kept);
     let keptRows = 0;
     let allRows = 0;
     for (const table of wanted) {
       allRows += table.rows;
-      if (kept.has(qualified(table.schema, table.name))) keptRows += table.rows;
+      const name = qualified(table.schema, table.name);
+      if (kept.has(name) || patchable.has(name)) keptRows += table.rows;
     }
-    if (kept.size > 0 && keptRows * 2 >= allRows) return previous;
+    if (kept.size + patchable.size > 0 && keptRows * 2 >= allRows) return previous;
   } catch {
     // A previous copy that cannot be read or copied is simply not reused.
   }
@@ -286,6 +362,72 @@ async function keptTables(
       kept.add(name);
   }
   return kept;
+}
+
+/** The column that names the object a staged row came from. */
+const objectKey = lineageColumns[0].name;
+
+/**
+ * The wanted tables, not kept, that the previous copy holds with the same
+ * columns and that name each row's object: staged tables and their
+ * quarantines (`_file_key`), which a run changes object by object.
+ */
+function patchableTables(
+  wanted: readonly WantedTable[],
+  previous: PreviousCopy,
+  kept: ReadonlySet<string>,
+): Set<string> {
+  const patchable = new Set<string>();
+  for (const table of wanted) {
+    const name = qualified(table.schema, table.name);
+    if (!table.isTable || table.schema === "meta" || kept.has(name)) continue;
+    if (table.columns.includes(objectKey) && previous.signatures.get(name) === table.signature)
+      patchable.add(name);
+  }
+  return patchable;
+}
+
+/**
+ * Replaces, in the copy's table, the rows of every object whose rows
+ * differ from the warehouse's: a different row count or sum of row hashes
+ * (a changed row changes the sum but for a 64-bit hash collision), an
+ * object only one side has. Returns null, touching nothing, when those
+ * objects hold more than half of the table's rows: a copy is cheaper then.
+ * At 3M visitors, a day's patch of `stg_visits` (10.7M rows) took about a
+ * second where a copy took 6.
+ */
+async function patchTable(session: SqlSession, table: WantedTable): Promise<PatchedTable | null> {
+  const source = qualified(table.schema, table.name);
+  const copy = `${buildAlias}.${source}`;
+  const key = quoteIdentifier(objectKey);
+  const digest = (relation: string) =>
+    `select ${key} as object, count(*) as object_rows, sum(hash(${table.columns.map(quoteIdentifier).join(", ")})) as object_digest
+       from ${relation} group by ${key}`;
+  await session.run(`create or replace temp table analyst_changed_objects as
+    select coalesce(now.object, copy.object) as object, coalesce(now.object_rows, 0) as object_rows
+      from (${digest(source)}) now
+      full outer join (${digest(copy)}) copy on now.object is not distinct from copy.object
+     where now.object_rows is distinct from copy.object_rows
+        or now.object_digest is distinct from copy.object_digest`);
+  try {
+    const [changed] = await session.all<{ objects: number; rows: number; all_rows: number }>(
+      `select count(*) as objects, coalesce(sum(object_rows), 0)::bigint as rows,
+              (select count(*) from ${source}) as all_rows
+         from temp.analyst_changed_objects`,
+    );
+    const objects = Number(changed?.objects ?? 0);
+    const rows = Number(changed?.rows ?? 0);
+    if (rows * 2 > Number(changed?.all_rows ?? 0)) return null;
+    if (objects > 0) {
+      const inChanged = (alias: string) =>
+        inRowsOfValues(["object"], [`${alias}.${key}`], "temp.analyst_changed_objects");
+      await session.run(`delete from ${copy} t where ${inChanged("t")}`);
+      await session.run(`insert into ${copy} select * from ${source} t where ${inChanged("t")}`);
+    }
+    return { table: `${table.schema}.${table.name}`, objects, rows };
+  } finally {
+    await session.run("drop table temp.analyst_changed_objects");
+  }
 }
 
 /** meta.model_state rows of a database by relation, each as one comparable text. */

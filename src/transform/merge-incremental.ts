@@ -1,4 +1,5 @@
-import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
+import { inRowsOf, inRowsOfValues } from "../warehouse/row-membership.ts";
+import { quoteIdentifier, type SqlSession } from "../warehouse/warehouse.ts";
 import type { Model, SqlModel } from "./model.ts";
 import { partitionParents } from "./project.ts";
 import { commonTableExpressionNames, replaceTableReferences, tokenizeSql } from "./sql-tokens.ts";
@@ -28,32 +29,6 @@ const q = quoteIdentifier;
  */
 export function changesTable(model: string): string {
   return `temp.${q(`changes_${model}`)}`;
-}
-
-/**
- * Whether the row of `alias` has, in `columns`, values that some row of
- * `from` (a table, optionally `… where …`) has. The columns are compared as
- * one struct: struct comparison treats nulls as equal values, like `is not
- * distinct from`, and runs as a hash semi-join, several times faster than a
- * correlated `exists` with `is not distinct from` on a million rows.
- */
-function inRowsOf(columns: readonly string[], alias: string, from: string): string {
-  return inRowsOfValues(
-    columns,
-    columns.map((column) => `${alias}.${q(column)}`),
-    from,
-  );
-}
-
-/** Like {@link inRowsOf}, for values given as SQL expressions, one per column. */
-function inRowsOfValues(
-  columns: readonly string[],
-  values: readonly string[],
-  from: string,
-): string {
-  const struct = (items: readonly string[]) =>
-    `{${columns.map((column, i) => `${quoteLiteral(column)}: ${items[i]}`).join(", ")}}`;
-  return `${struct(values)} in (select ${struct(columns.map(q))} from ${from})`;
 }
 
 /**

@@ -242,6 +242,100 @@ describe("analyst database, reusing the previous copy", () => {
     }
   });
 
+  /** Objects `o0`…`o{n-1}` of `rows` staged rows each: user, amount and lineage. */
+  const stagedObjects = (objects: number, rows: number) =>
+    `select 'u' || (range % ${rows}) as user_id, (range % 97)::double as amount,
+            'raw/visits/o' || (range // ${rows}) || '.csv' as _file_key, range % ${rows} + 1 as _file_row
+       from range(${objects * rows})`;
+
+  it("patches a staged table object by object, and equals a fresh copy", async () => {
+    const dir = tempDir("analyst-patch");
+    const analystPath = join(dir, "analyst.duckdb");
+    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    try {
+      await migrate(warehouse);
+      await warehouse.run("create schema if not exists staging");
+      await warehouse.run(`create table staging.stg_visits as ${stagedObjects(12, 1000)}`);
+      // A row without an object still belongs to one group: the rows whose key is null.
+      await warehouse.run("insert into staging.stg_visits values ('lost', 1.5, null, 1)");
+      await warehouse.run("create table main.mart_rfm as select 'u1' as user_id, 5 as r_score");
+      for (const relation of ["staging.stg_visits", "main.mart_rfm"])
+        await recordBuild(warehouse, relation, "r1");
+      const first = await refreshAnalystDatabase(warehouse, analystPath, { reuseUnchanged: true });
+      expect(first.patched).toEqual([]);
+
+      // The next run merges stg_visits: one object loses a row, one has a changed value and
+      // the same count, one is gone, one is new, and the null group changes.
+      const o = (n: number) => `'raw/visits/o${n}.csv'`;
+      await warehouse.run(
+        `delete from staging.stg_visits where _file_key = ${o(0)} and _file_row = 7`,
+      );
+      await warehouse.run(
+        `update staging.stg_visits set amount = amount + 0.5 where _file_key = ${o(1)} and _file_row = 3`,
+      );
+      await warehouse.run(`delete from staging.stg_visits where _file_key = ${o(2)}`);
+      await warehouse.run(
+        `insert into staging.stg_visits select user_id, amount, ${o(12)}, _file_row from staging.stg_visits where _file_key = ${o(3)}`,
+      );
+      await warehouse.run("update staging.stg_visits set amount = 2.5 where _file_key is null");
+      await recordBuild(warehouse, "staging.stg_visits", "r2");
+      const second = await refreshAnalystDatabase(warehouse, analystPath, {
+        reuseUnchanged: true,
+      });
+      expect(second.reused).toEqual(["main.mart_rfm"]);
+      expect(second.patched).toEqual([
+        { table: "staging.stg_visits", objects: 5, rows: 999 + 1000 + 1000 + 1 },
+      ]);
+      const fresh = join(dir, "fresh.duckdb");
+      await refreshAnalystDatabase(warehouse, fresh);
+      expect(await contents(analystPath)).toEqual(await contents(fresh));
+
+      // Nothing changed since: the table is patched with nothing.
+      await recordBuild(warehouse, "staging.stg_visits", "r3");
+      const third = await refreshAnalystDatabase(warehouse, analystPath, { reuseUnchanged: true });
+      expect(third.patched).toEqual([{ table: "staging.stg_visits", objects: 0, rows: 0 }]);
+    } finally {
+      warehouse.close();
+    }
+  });
+
+  it("copies a staged table whose columns changed or most of whose rows did", async () => {
+    const dir = tempDir("analyst-patch-copy");
+    const analystPath = join(dir, "analyst.duckdb");
+    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    try {
+      await migrate(warehouse);
+      await warehouse.run("create schema if not exists staging");
+      await warehouse.run(`create table staging.stg_visits as ${stagedObjects(4, 1000)}`);
+      await warehouse.run(`create table staging.stg_orders as ${stagedObjects(4, 1000)}`);
+      await warehouse.run(
+        "create table main.mart_rfm as select 'u' || range as user_id from range(5000)",
+      );
+      for (const relation of ["staging.stg_visits", "staging.stg_orders", "main.mart_rfm"])
+        await recordBuild(warehouse, relation, "r1");
+      await refreshAnalystDatabase(warehouse, analystPath, { reuseUnchanged: true });
+
+      // stg_visits gains a column; three of stg_orders' four objects change.
+      await warehouse.run("alter table staging.stg_visits add column device varchar default 'web'");
+      await warehouse.run(
+        "update staging.stg_orders set amount = amount + 1 where _file_key not like '%o0.csv'",
+      );
+      for (const relation of ["staging.stg_visits", "staging.stg_orders"])
+        await recordBuild(warehouse, relation, "r2");
+      const second = await refreshAnalystDatabase(warehouse, analystPath, {
+        reuseUnchanged: true,
+      });
+      // The previous copy was the start (mart_rfm kept), yet neither staged table was patched.
+      expect(second.reused).toEqual(["main.mart_rfm"]);
+      expect(second.patched).toEqual([]);
+      const fresh = join(dir, "fresh.duckdb");
+      await refreshAnalystDatabase(warehouse, fresh);
+      expect(await contents(analystPath)).toEqual(await contents(fresh));
+    } finally {
+      warehouse.close();
+    }
+  });
+
   it("builds a fresh file when most rows changed, so freed space does not pile up", async () => {
     const dir = tempDir("analyst-reuse-fresh");
     const analystPath = join(dir, "analyst.duckdb");
