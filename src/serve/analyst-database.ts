@@ -7,7 +7,7 @@ import { formatLocalTimestamp } from "../publish/manifest.ts";
 import { listMartTables } from "../publish/mart-tables.ts";
 import { lineageColumns } from "../sources/source-declaration.ts";
 import { DuckmartError, toError } from "../util/errors.ts";
-import { inRowsOfValues } from "../warehouse/row-membership.ts";
+import { semiJoinOn } from "../warehouse/row-membership.ts";
 import {
   quoteIdentifier,
   quoteLiteral,
@@ -419,10 +419,12 @@ async function patchTable(session: SqlSession, table: WantedTable): Promise<Patc
     const rows = Number(changed?.rows ?? 0);
     if (rows * 2 > Number(changed?.all_rows ?? 0)) return null;
     if (objects > 0) {
-      const inChanged = (alias: string) =>
-        inRowsOfValues(["object"], [`${alias}.${key}`], "temp.analyst_changed_objects");
-      await session.run(`delete from ${copy} t where ${inChanged("t")}`);
-      await session.run(`insert into ${copy} select * from ${source} t where ${inChanged("t")}`);
+      const ofChanged = await semiJoinOn(session, ["object"], "temp.analyst_changed_objects");
+      const inChanged = (alias: string) => ofChanged(alias, [`${alias}.${key}`]);
+      await session.run(
+        `delete from ${copy} where rowid in (select t.rowid from ${copy} t ${inChanged("t")})`,
+      );
+      await session.run(`insert into ${copy} select t.* from ${source} t ${inChanged("t")}`);
     }
     return { table: `${table.schema}.${table.name}`, objects, rows };
   } finally {

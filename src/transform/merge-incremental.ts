@@ -1,5 +1,5 @@
-import { inRowsOf, inRowsOfValues } from "../warehouse/row-membership.ts";
-import { quoteIdentifier, type SqlSession } from "../warehouse/warehouse.ts";
+import { inRowsOf, semiJoinOn } from "../warehouse/row-membership.ts";
+import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
 import type { Model, SqlModel } from "./model.ts";
 import { partitionParents } from "./project.ts";
 import { commonTableExpressionNames, replaceTableReferences, tokenizeSql } from "./sql-tokens.ts";
@@ -56,7 +56,8 @@ async function recordChanges(
 
 /**
  * Runs `change`, which rewrites the rows of `target` that `scope` (a
- * condition on alias `t`) selects, and records the rows it changed.
+ * clause after `from <target> t`: a semi join) selects, and records the
+ * rows it changed.
  */
 async function recordingChanges(
   session: SqlSession,
@@ -66,16 +67,21 @@ async function recordingChanges(
   change: () => Promise<void>,
 ): Promise<void> {
   await session.run(
-    `create or replace temp table previous_rows as select * from ${target} t where ${scope}`,
+    `create or replace temp table previous_rows as select t.* from ${target} t ${scope}`,
   );
   await change();
   await recordChanges(
     session,
     model,
     "select * from temp.previous_rows",
-    `select * from ${target} t where ${scope}`,
+    `select t.* from ${target} t ${scope}`,
   );
   await session.run("drop table temp.previous_rows");
+}
+
+/** Deletes the rows of `target` that `scope` (as for {@link recordingChanges}) selects. */
+function deleteScope(target: string, scope: string): string {
+  return `delete from ${target} where rowid in (select t.rowid from ${target} t ${scope})`;
 }
 
 /**
@@ -153,12 +159,18 @@ export async function mergeByKey(
         except
         ${objects(source)}
     )`);
+  const objectsOf = async (change: string) =>
+    semiJoinOn(
+      session,
+      object,
+      `(select * from temp.incremental_objects where change = ${quoteLiteral(change)})`,
+    );
+  const added = await objectsOf("added");
+  const removed = await objectsOf("removed");
   await session.run(`create or replace temp table incremental_keys as
-    select distinct ${keyList} from ${source} r
-    where ${inRowsOf(object, "r", "temp.incremental_objects where change = 'added'")}
+    select distinct ${keyList} from ${source} r ${added("r")}
     union
-    select distinct ${keyList} from ${target} t
-    where ${inRowsOf(object, "t", "temp.incremental_objects where change = 'removed'")}${changedLookups
+    select distinct ${keyList} from ${target} t ${removed("t")}${changedLookups
       .map(
         (lookup) => `
     union
@@ -166,17 +178,17 @@ export async function mergeByKey(
     where exists (select 1 from ${changesTable(lookup)} changed where ${model.metadata.lookups?.[lookup]})`,
       )
       .join("")}`);
+  const ofKeys = await semiJoinOn(session, key, "temp.incremental_keys");
   await session.run(`create or replace temp table incremental_rows as
-    select * from ${source} r
-    where ${inRowsOf(key, "r", "temp.incremental_keys")}`);
-  const touched = inRowsOf(key, "t", "temp.incremental_keys");
+    select r.* from ${source} r ${ofKeys("r")}`);
+  const touched = ofKeys("t");
   const query = replaceTableReferences(
     model.sql,
     ["raw", model.sources[0] as string],
     "temp.incremental_rows",
   );
   const replaceTouched = async () => {
-    await session.run(`delete from ${target} t where ${touched}`);
+    await session.run(deleteScope(target, touched));
     await session.run(`insert into ${target} by name select * from (\n${query}\n)`);
   };
   if (capture) await recordingChanges(session, model.name, target, touched, replaceTouched);
@@ -256,7 +268,7 @@ export async function mergeByPartition(
       )
       .join("\nunion\n")}`,
   );
-  const inPartition = (alias: string) => inRowsOf(columns, alias, touched);
+  const inPartition = await semiJoinOn(session, columns, touched);
   const ctes = commonTableExpressionNames(tokenizeSql(model.sql));
   let query = model.sql;
   const narrowed = partitionParents(model, models);
@@ -267,11 +279,14 @@ export async function mergeByPartition(
   );
   for (const name of narrowed) {
     const parent = models.get(name) as Model;
-    const inTouched = partitionsOf(name)
-      .map((values) => inRowsOfValues(columns, values, touched))
-      .join(" or ");
+    const lists = partitionsOf(name);
+    // One list of partition values is a semi join; several (a row in its day, week and month) a condition.
+    const inTouched =
+      lists.length === 1
+        ? inPartition("t", lists[0])
+        : `where ${lists.map((values) => inRowsOf(columns, values, touched)).join(" or ")}`;
     await session.run(
-      `create or replace temp view ${q(name)} as select * from ${q(database)}.${q(parent.schema)}.${q(name)} where ${inTouched}`,
+      `create or replace temp view ${q(name)} as select t.* from ${q(database)}.${q(parent.schema)}.${q(name)} t ${inTouched}`,
     );
     query = replaceTableReferences(query, [parent.schema, name], `temp.${q(name)}`);
     // An unqualified name resolves in `main` only (and not when a CTE shadows it).
@@ -280,9 +295,9 @@ export async function mergeByPartition(
   }
   const spillsOver = narrowed.some((name) => model.metadata.partitionOf?.[name] !== undefined);
   const replaceTouched = async () => {
-    await session.run(`delete from ${target} t where ${inPartition("t")}`);
+    await session.run(deleteScope(target, inPartition("t")));
     await session.run(
-      `insert into ${target} by name select * from (\n${query}\n) t${spillsOver ? ` where ${inPartition("t")}` : ""}`,
+      `insert into ${target} by name select t.* from (\n${query}\n) t${spillsOver ? ` ${inPartition("t")}` : ""}`,
     );
   };
   if (capture)
