@@ -33,10 +33,13 @@ export interface PlannedModel {
    */
   readonly incremental: boolean;
   /**
-   * A child merges this model's changes: its build records the rows it
-   * changed (see `merge-incremental.ts`).
+   * The build records the rows it changed (see `merge-incremental.ts`): a
+   * child merges them, or the model is merged and declares data tests,
+   * which can then check only those rows.
    */
   readonly captureChanges: boolean;
+  /** The fingerprint of the model's data before this run (`none` when never built). */
+  readonly previousDataFingerprint: string;
 }
 
 /** What a run's transform will do, decided before anything is built. */
@@ -110,7 +113,10 @@ export async function planTransforms(
   );
 
   const dataFingerprints = new Map<string, string>();
-  const planned = new Map<string, Omit<PlannedModel, "captureChanges">>();
+  const planned = new Map<
+    string,
+    Omit<PlannedModel, "captureChanges" | "previousDataFingerprint">
+  >();
   // A built parent can hand its changed rows to a merging child when it is
   // rebuilt or merged over its previous table with the same columns.
   const recordsChanges = (parent: string, fromFingerprint: string | undefined) => {
@@ -182,6 +188,7 @@ export async function planTransforms(
     // Only the changed parents record their changes: an unchanged one may be
     // rebuilt for another reason (its table went missing) with nothing to compare.
     if (incremental) for (const parent of changedParents) capturing.add(parent);
+    if (incremental && model.metadata.tests.length > 0) capturing.add(model.name);
     planned.set(model.name, {
       model,
       version,
@@ -197,6 +204,7 @@ export async function planTransforms(
     models: [...planned.values()].map((step) => ({
       ...step,
       captureChanges: capturing.has(step.model.name),
+      previousDataFingerprint: state.get(step.model.name)?.data_fingerprint ?? "none",
     })),
     versions,
     // Every setting counts: any change may change what a run publishes.

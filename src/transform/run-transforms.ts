@@ -39,6 +39,29 @@ export interface TransformResult {
   readonly upToDate: readonly string[];
   /** No model failed. */
   readonly ok: boolean;
+  /**
+   * With `keepChanges`: the models merged in this run whose changed rows
+   * are still in their changes table, for the data tests; the caller drops
+   * them ({@link dropMergedChanges}).
+   */
+  readonly merged: readonly MergedChanges[];
+}
+
+/** Where a merged model's changed rows are, and what its data was before the merge. */
+export interface MergedChanges {
+  readonly model: string;
+  /** Every row the merge removed or added (see `changesTable`). */
+  readonly table: string;
+  /** The model's data fingerprint before the merge: the table the changes apply to. */
+  readonly previousDataFingerprint: string;
+}
+
+/** Drops the changes tables a transform kept (`keepChanges`). */
+export async function dropMergedChanges(
+  warehouse: Warehouse,
+  merged: readonly MergedChanges[],
+): Promise<void> {
+  for (const changes of merged) await warehouse.run(`drop table if exists ${changes.table}`);
 }
 
 /** Options of {@link runTransforms}. */
@@ -56,6 +79,8 @@ export interface TransformOptions {
   readonly project?: Project;
   /** The plan to execute, when the caller planned already (default: plan now). */
   readonly plan?: TransformPlan;
+  /** Keep the changes tables of merged models for the data tests (see `merged`). */
+  readonly keepChanges?: boolean;
   readonly logger?: Logger;
 }
 
@@ -115,6 +140,8 @@ export async function runTransforms(
   const blocked = new Map<string, string>();
   // Models whose build recorded its changed rows in a changes table this run.
   const recorded = new Set<string>();
+  const merged: MergedChanges[] = [];
+  let finished = false;
   try {
     for (const step of plan.models) {
       if (step.action === "not_selected") continue;
@@ -205,6 +232,12 @@ export async function runTransforms(
         });
         announce(built);
         if (step.captureChanges) recorded.add(model.name);
+        if (step.captureChanges && step.incremental && options.keepChanges === true)
+          merged.push({
+            model: model.name,
+            table: changesTable(model.name),
+            previousDataFingerprint: step.previousDataFingerprint,
+          });
         existing.set(model.relation, model.metadata.kind === "view" ? "VIEW" : "BASE TABLE");
       } catch (thrown) {
         const cause = toError(thrown);
@@ -224,8 +257,12 @@ export async function runTransforms(
         });
       }
     }
+    finished = true;
   } finally {
-    for (const name of recorded) await warehouse.run(`drop table if exists ${changesTable(name)}`);
+    // Kept only for a caller that gets the result to drop them.
+    const kept = new Set(finished ? merged.map((changes) => changes.model) : []);
+    for (const name of recorded)
+      if (!kept.has(name)) await warehouse.run(`drop table if exists ${changesTable(name)}`);
   }
 
   const named = (status: ModelStatus) =>
@@ -238,6 +275,7 @@ export async function runTransforms(
     skipped: named("skipped"),
     upToDate: named("up_to_date"),
     ok: named("failed").length === 0,
+    merged,
   };
   logger.info(
     {

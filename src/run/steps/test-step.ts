@@ -1,4 +1,9 @@
-import { assertDataTestsPassed, runDataTests } from "../../quality/run-data-tests.ts";
+import {
+  assertDataTestsPassed,
+  type DataTestResult,
+  runDataTests,
+} from "../../quality/run-data-tests.ts";
+import { dropMergedChanges } from "../../transform/run-transforms.ts";
 import type { JobStep } from "../job.ts";
 import { runProject } from "./run-project.ts";
 
@@ -6,13 +11,21 @@ import { runProject } from "./run-project.ts";
 export const testStep: JobStep = {
   name: "test",
   async run(context) {
-    const results = await runDataTests(context.warehouse, {
-      runId: context.runId,
-      project: await runProject(context),
-      logger: context.logger,
-      // Only the runner writes model tables here, so unchanged inputs mean unchanged results.
-      reuseUnchanged: !context.options.fullRefresh,
-    });
+    const merged = context.results.transform?.merged ?? [];
+    let results: DataTestResult[];
+    try {
+      results = await runDataTests(context.warehouse, {
+        runId: context.runId,
+        project: await runProject(context),
+        logger: context.logger,
+        // Only the runner writes model tables here, so unchanged inputs mean unchanged results,
+        // and a merged table's unchanged rows passed already.
+        reuseUnchanged: !context.options.fullRefresh,
+        ...(context.options.fullRefresh ? {} : { merged }),
+      });
+    } finally {
+      await dropMergedChanges(context.warehouse, merged);
+    }
     context.results.test = results;
     // runDataTests has logged each failed or warned test once already.
     const warned = results.filter((r) => r.status !== "pass" && r.severity === "warn");

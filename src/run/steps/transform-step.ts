@@ -1,4 +1,8 @@
-import { runTransforms, type TransformResult } from "../../transform/run-transforms.ts";
+import {
+  dropMergedChanges,
+  runTransforms,
+  type TransformResult,
+} from "../../transform/run-transforms.ts";
 import { ModelError } from "../../util/errors.ts";
 import type { JobStep } from "../job.ts";
 import { runProject } from "./run-project.ts";
@@ -17,9 +21,12 @@ export const transformStep: JobStep = {
       project: await runProject(context),
       ...(context.results.plan ? { plan: context.results.plan } : {}),
       logger: context.logger,
+      // For the test step, which checks merged models on their changed rows and drops them.
+      keepChanges: true,
     });
     context.results.transform = result;
     if (!result.ok) {
+      await dropMergedChanges(context.warehouse, result.merged);
       const reasons = result.outcomes
         .filter((outcome) => outcome.status === "failed")
         .map(
