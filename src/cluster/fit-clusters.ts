@@ -27,7 +27,11 @@ export interface ClusterFitOptions {
   readonly restarts?: number;
   /** More distinct points than this: starts run on a subsample, the best few are refined on all. */
   readonly restartSampleSize?: number;
-  /** How many of the best subsample starts are refined on all points. */
+  /**
+   * How many of the best subsample starts are refined on all points (default
+   * 1: refining the best three found the same inertia to 7 digits at 180k
+   * and 1M points, in twice the time).
+   */
   readonly refined?: number;
   /**
    * A subsample start stops when an iteration lowers its inertia by less
@@ -77,7 +81,7 @@ export interface ClusterFit {
  * smaller k). Each k keeps the best of `restarts` k-means++ starts refined
  * by Lloyd iterations; on more than `restartSampleSize` distinct points the
  * starts run on a deterministic subsample until their inertia nearly
- * settles (`startTolerance`), and the `refined` best are then iterated on
+ * settles (`startTolerance`), and the `refined` best (one) are then iterated on
  * all points until it settles (relative change below `tolerance`), which
  * keeps a million buyers to seconds. Returns
  * null when fewer than two distinct points leave nothing to split.
@@ -113,7 +117,7 @@ export function fitClusters(
       );
     starts.sort((a, b) => a.inertia - b.inertia);
     let best: KMeansFit | undefined;
-    for (const start of starts.slice(0, options.refined ?? 3)) {
+    for (const start of starts.slice(0, options.refined ?? 1)) {
       const fit = lloyd(points, start.centres, 300, options.tolerance ?? 1e-7);
       if (best === undefined || fit.inertia < best.inertia) best = fit;
     }

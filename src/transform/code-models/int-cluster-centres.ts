@@ -7,7 +7,7 @@ import { numberListParameter, readNumberColumns } from "./read-number-columns.ts
  * Bump when `src/cluster` changes what it returns, so that the next run
  * refits (and mart_clusters, downstream, is rebuilt).
  */
-const clusterCodeVersion = "kmeans-2";
+const clusterCodeVersion = "kmeans-3";
 
 /** Fewer buyers than this: no clustering (SPEC §3: both marts are empty). */
 const minimumBuyers = 3;
