@@ -153,6 +153,15 @@ describe("analyst database", () => {
 });
 
 describe("analyst database, reusing the previous copy", () => {
+  /** A migrated warehouse with a staging schema in a fresh folder, and where its analyst copy goes. */
+  async function stagingWarehouse(name: string) {
+    const dir = tempDir(name);
+    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    await migrate(warehouse);
+    await warehouse.run("create schema if not exists staging");
+    return { dir, analystPath: join(dir, "analyst.duckdb"), warehouse };
+  }
+
   /** Records a build of `relation` in meta.model_state, as the runner does after building it. */
   async function recordBuild(warehouse: Warehouse, relation: string, runId: string) {
     const model = relation.split(".")[1] as string;
@@ -198,12 +207,8 @@ describe("analyst database, reusing the previous copy", () => {
   }
 
   it("keeps the tables of models not rebuilt since, copies the rest, and equals a fresh copy", async () => {
-    const dir = tempDir("analyst-reuse");
-    const analystPath = join(dir, "analyst.duckdb");
-    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    const { dir, analystPath, warehouse } = await stagingWarehouse("analyst-reuse");
     try {
-      await migrate(warehouse);
-      await warehouse.run("create schema if not exists staging");
       await warehouse.run(
         "create table staging.stg_visits as select 'u' || range as user_id from range(5000)",
       );
@@ -249,12 +254,8 @@ describe("analyst database, reusing the previous copy", () => {
        from range(${objects * rows})`;
 
   it("patches a staged table object by object, and equals a fresh copy", async () => {
-    const dir = tempDir("analyst-patch");
-    const analystPath = join(dir, "analyst.duckdb");
-    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    const { dir, analystPath, warehouse } = await stagingWarehouse("analyst-patch");
     try {
-      await migrate(warehouse);
-      await warehouse.run("create schema if not exists staging");
       await warehouse.run(`create table staging.stg_visits as ${stagedObjects(12, 1000)}`);
       // A row without an object still belongs to one group: the rows whose key is null.
       await warehouse.run("insert into staging.stg_visits values ('lost', 1.5, null, 1)");
@@ -300,12 +301,8 @@ describe("analyst database, reusing the previous copy", () => {
   });
 
   it("copies a staged table whose columns changed or most of whose rows did", async () => {
-    const dir = tempDir("analyst-patch-copy");
-    const analystPath = join(dir, "analyst.duckdb");
-    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    const { dir, analystPath, warehouse } = await stagingWarehouse("analyst-patch-copy");
     try {
-      await migrate(warehouse);
-      await warehouse.run("create schema if not exists staging");
       await warehouse.run(`create table staging.stg_visits as ${stagedObjects(4, 1000)}`);
       await warehouse.run(`create table staging.stg_orders as ${stagedObjects(4, 1000)}`);
       await warehouse.run(
@@ -337,12 +334,8 @@ describe("analyst database, reusing the previous copy", () => {
   });
 
   it("builds a fresh file when most rows changed, so freed space does not pile up", async () => {
-    const dir = tempDir("analyst-reuse-fresh");
-    const analystPath = join(dir, "analyst.duckdb");
-    const warehouse = await Warehouse.open(join(dir, "warehouse.duckdb"));
+    const { dir, analystPath, warehouse } = await stagingWarehouse("analyst-reuse-fresh");
     try {
-      await migrate(warehouse);
-      await warehouse.run("create schema if not exists staging");
       await warehouse.run(
         "create table staging.stg_visits as select 'u' || range as user_id from range(5000)",
       );
