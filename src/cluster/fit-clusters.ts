@@ -25,7 +25,7 @@ export interface ClusterInput {
 export interface ClusterFitOptions {
   /** k-means++ starts per k (scikit-learn's n_init). */
   readonly restarts?: number;
-  /** More distinct points than this: starts run on a subsample, the best few are refined on all. */
+  /** More distinct points than this: starts run on a subsample, the best are refined on all. */
   readonly restartSampleSize?: number;
   /**
    * How many of the best subsample starts are refined on all points (default
@@ -81,10 +81,11 @@ export interface ClusterFit {
  * smaller k). Each k keeps the best of `restarts` k-means++ starts refined
  * by Lloyd iterations; on more than `restartSampleSize` distinct points the
  * starts run on a deterministic subsample until their inertia nearly
- * settles (`startTolerance`), and the `refined` best (one) are then iterated on
- * all points until it settles (relative change below `tolerance`), which
- * keeps a million buyers to seconds. Returns
- * null when fewer than two distinct points leave nothing to split.
+ * settles (`startTolerance`), and the best (`refined` of them, one by
+ * default) are then iterated on all points until the inertia settles
+ * (relative change below `tolerance`), which keeps a million buyers to
+ * seconds. Returns null when fewer than two distinct points leave nothing
+ * to split.
  *
  * @example
  * const fit = fitClusters({ points, monetary, sample, maxClusters: 6 });
@@ -117,7 +118,7 @@ export function fitClusters(
       );
     starts.sort((a, b) => a.inertia - b.inertia);
     let best: KMeansFit | undefined;
-    for (const start of starts.slice(0, options.refined ?? 1)) {
+    for (const start of starts.slice(0, Math.max(1, options.refined ?? 1))) {
       const fit = lloyd(points, start.centres, 300, options.tolerance ?? 1e-7);
       if (best === undefined || fit.inertia < best.inertia) best = fit;
     }

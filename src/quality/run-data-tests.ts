@@ -11,7 +11,7 @@ import {
 import { fingerprint } from "../transform/stable-hash.ts";
 import type { DataTestKind, Severity } from "../transform/test-declarations.ts";
 import { QualityError, toError } from "../util/errors.ts";
-import { semiJoinOn } from "../warehouse/row-membership.ts";
+import { rowMatch } from "../warehouse/row-membership.ts";
 import { quoteIdentifier, type Row, type Warehouse } from "../warehouse/warehouse.ts";
 import { type CompiledDataTest, compileDataTests } from "./compile-data-tests.ts";
 import { batchDataTests, type DataTestBatch } from "./data-test-batch.ts";
@@ -61,15 +61,17 @@ export interface DataTestOptions {
   readonly reuseUnchanged?: boolean;
   /**
    * Models merged in this run, with their changed rows (`keepChanges` of
-   * runTransforms). A row test of such a model that reads only it
-   * (`not_null`, `accepted_values`, `range`, `expression`, `unique`) and
+   * runTransforms). A row test of such a model (`not_null`,
+   * `accepted_values`, `range`, `expression`, `unique`) whose rule looks at
+   * one row alone (no table, no clock, no setting, no randomness) and that
    * passed on the table before the merge is checked on the changed rows
    * only (for `unique`, on the keys they hold): rows the merge left alone
-   * passed already. A check that finds a breaking row runs the whole test.
-   * Sound on the same terms as `reuseUnchanged`, as in SQLMesh, whose
-   * audits of an incremental model check the interval just loaded.
+   * passed already and still do. A check that finds a breaking row runs the
+   * whole test. Sound as long as only the runner writes model tables, as
+   * for `reuseUnchanged`; as in SQLMesh, whose audits of an incremental
+   * model check the interval just loaded.
    */
-  readonly merged?: readonly MergedChanges[];
+  readonly mergedChanges?: readonly MergedChanges[];
 }
 
 /**
@@ -112,14 +114,14 @@ export async function runDataTests(
       reusedFrom: reused.runId,
     });
   const scoped =
-    options.merged === undefined || options.merged.length === 0
+    options.mergedChanges === undefined || options.mergedChanges.length === 0
       ? []
       : await passedOnChangedRows(
           warehouse,
           options.runId,
           project,
           tests.filter((test) => !earlier.has(test)),
-          options.merged,
+          options.mergedChanges,
         );
   for (const outcome of scoped) outcomes.set(outcome.test, outcome);
   for (const batch of batchDataTests(tests.filter((test) => !outcomes.has(test)))) {
@@ -149,9 +151,12 @@ export async function runDataTests(
       tests: results.length,
       reused: earlier.size,
       onChangedRows: scoped.length,
-      // Models whose tests ran: one query each, unless one of their tests is broken.
-      batches: new Set(ordered.filter((o) => o.reusedFrom === undefined).map((o) => o.test.model))
-        .size,
+      // Models whose tests ran whole: one query each, unless one of their tests is broken.
+      batches: new Set(
+        ordered
+          .filter((o) => o.reusedFrom === undefined && !scoped.includes(o))
+          .map((o) => o.test.model),
+      ).size,
       failed: failed.filter((r) => r.severity === "error").length,
       warned: failed.filter((r) => r.severity === "warn").length,
     },
@@ -372,16 +377,14 @@ async function passedOnChangedRows(
   runId: string,
   project: Project,
   tests: readonly CompiledDataTest[],
-  merged: readonly MergedChanges[],
+  mergedChanges: readonly MergedChanges[],
 ): Promise<Outcome[]> {
-  const changesOf = new Map(merged.map((changes) => [changes.model, changes]));
-  const relations = new Map([...project.models.values()].map((m) => [m.relation, m.name]));
+  const changesOf = new Map(mergedChanges.map((changes) => [changes.model, changes]));
   const before = new Map<CompiledDataTest, string | null>();
   for (const test of tests) {
     const changes = changesOf.get(test.model);
     if (changes === undefined || !kindsCheckedOnChanges.has(test.kind)) continue;
-    const read = tablesRead(test.sql, relations);
-    if (read.sources.length > 0 || read.models.join() !== test.model) continue;
+    if (!looksAtOneRow(test)) continue;
     before.set(
       test,
       testFingerprint(test.sql, { [`model:${test.model}`]: changes.previousDataFingerprint }),
@@ -426,6 +429,48 @@ async function passedOnChangedRows(
   return outcomes;
 }
 
+/**
+ * Functions whose value does not come from the row: a rule using one can
+ * break on a row the merge left alone.
+ */
+const outsideTheRow = new Set([
+  "now",
+  "today",
+  "current_date",
+  "current_time",
+  "current_timestamp",
+  "localtime",
+  "localtimestamp",
+  "get_current_time",
+  "get_current_timestamp",
+  "transaction_timestamp",
+  "random",
+  "uuid",
+  "gen_random_uuid",
+  "getvariable",
+  "current_setting",
+]);
+
+/**
+ * Whether a test's rule (its condition, or for `unique` its `where`)
+ * decides on each row alone: it reads no table (a subquery on the model
+ * itself would look at other rows) and calls nothing in `outsideTheRow`.
+ */
+function looksAtOneRow(test: CompiledDataTest): boolean {
+  const rule =
+    test.declaration.kind === "unique" ? (test.declaration.where ?? "") : test.filter?.condition;
+  if (rule === undefined) return false;
+  const tokens = tokenizeSql(rule);
+  return (
+    tableReferences(tokens).length === 0 &&
+    !tokens.some(
+      (token) =>
+        token.type === "word" &&
+        (outsideTheRow.has(token.text) || token.text === "select" || token.text === "from"),
+    )
+  );
+}
+
 /** The query counting a test's breaking rows among a merge's changed rows (for `unique`, its duplicated keys among theirs). */
 async function changedRowsQuery(
   warehouse: Warehouse,
@@ -441,13 +486,9 @@ async function changedRowsQuery(
   // As compileOne's unique test: one column's nulls are not duplicates of each other.
   const notNull = declaration.columns.length === 1 ? ` and ${columns} is not null` : "";
   const and = declaration.where === undefined ? "" : ` and (${declaration.where})`;
-  const ofChangedKeys = await semiJoinOn(
-    warehouse,
-    declaration.columns,
-    `(select distinct ${columns} from ${changes})`,
-  );
+  const changedKeys = await rowMatch(warehouse, declaration.columns, changes);
   return `select count(*) as failures from (
-    select ${columns} from ${relation} t ${ofChangedKeys("t")}
+    select ${columns} from ${relation} t ${changedKeys.semiJoin("t")}
      where true${notNull}${and}
      group by ${columns} having count(*) > 1)`;
 }

@@ -1,4 +1,4 @@
-import { inRowsOf, semiJoinOn } from "../warehouse/row-membership.ts";
+import { inRowsOf, type RowMatch, rowMatch } from "../warehouse/row-membership.ts";
 import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
 import type { Model, SqlModel } from "./model.ts";
 import { partitionParents } from "./project.ts";
@@ -55,33 +55,27 @@ async function recordChanges(
 }
 
 /**
- * Runs `change`, which rewrites the rows of `target` that `scope` (a
- * clause after `from <target> t`: a semi join) selects, and records the
- * rows it changed.
+ * Runs `change`, which rewrites the rows of `target` that `scope` matches,
+ * and records the rows it changed.
  */
 async function recordingChanges(
   session: SqlSession,
   model: string,
   target: string,
-  scope: string,
+  scope: RowMatch,
   change: () => Promise<void>,
 ): Promise<void> {
   await session.run(
-    `create or replace temp table previous_rows as select t.* from ${target} t ${scope}`,
+    `create or replace temp table previous_rows as select t.* from ${target} t ${scope.semiJoin("t")}`,
   );
   await change();
   await recordChanges(
     session,
     model,
     "select * from temp.previous_rows",
-    `select t.* from ${target} t ${scope}`,
+    `select t.* from ${target} t ${scope.semiJoin("t")}`,
   );
   await session.run("drop table temp.previous_rows");
-}
-
-/** Deletes the rows of `target` that `scope` (as for {@link recordingChanges}) selects. */
-function deleteScope(target: string, scope: string): string {
-  return `delete from ${target} where rowid in (select t.rowid from ${target} t ${scope})`;
 }
 
 /**
@@ -160,7 +154,7 @@ export async function mergeByKey(
         ${objects(source)}
     )`);
   const objectsOf = async (change: string) =>
-    semiJoinOn(
+    rowMatch(
       session,
       object,
       `(select * from temp.incremental_objects where change = ${quoteLiteral(change)})`,
@@ -168,9 +162,9 @@ export async function mergeByKey(
   const added = await objectsOf("added");
   const removed = await objectsOf("removed");
   await session.run(`create or replace temp table incremental_keys as
-    select distinct ${keyList} from ${source} r ${added("r")}
+    select distinct ${keyList} from ${source} r ${added.semiJoin("r")}
     union
-    select distinct ${keyList} from ${target} t ${removed("t")}${changedLookups
+    select distinct ${keyList} from ${target} t ${removed.semiJoin("t")}${changedLookups
       .map(
         (lookup) => `
     union
@@ -178,17 +172,16 @@ export async function mergeByKey(
     where exists (select 1 from ${changesTable(lookup)} changed where ${model.metadata.lookups?.[lookup]})`,
       )
       .join("")}`);
-  const ofKeys = await semiJoinOn(session, key, "temp.incremental_keys");
+  const touched = await rowMatch(session, key, "temp.incremental_keys");
   await session.run(`create or replace temp table incremental_rows as
-    select r.* from ${source} r ${ofKeys("r")}`);
-  const touched = ofKeys("t");
+    select r.* from ${source} r ${touched.semiJoin("r")}`);
   const query = replaceTableReferences(
     model.sql,
     ["raw", model.sources[0] as string],
     "temp.incremental_rows",
   );
   const replaceTouched = async () => {
-    await session.run(deleteScope(target, touched));
+    await session.run(touched.deleteFrom(target));
     await session.run(`insert into ${target} by name select * from (\n${query}\n)`);
   };
   if (capture) await recordingChanges(session, model.name, target, touched, replaceTouched);
@@ -268,7 +261,7 @@ export async function mergeByPartition(
       )
       .join("\nunion\n")}`,
   );
-  const inPartition = await semiJoinOn(session, columns, touched);
+  const inPartition = await rowMatch(session, columns, touched);
   const ctes = commonTableExpressionNames(tokenizeSql(model.sql));
   let query = model.sql;
   const narrowed = partitionParents(model, models);
@@ -283,7 +276,7 @@ export async function mergeByPartition(
     // One list of partition values is a semi join; several (a row in its day, week and month) a condition.
     const inTouched =
       lists.length === 1
-        ? inPartition("t", lists[0])
+        ? inPartition.semiJoin("t", lists[0])
         : `where ${lists.map((values) => inRowsOf(columns, values, touched)).join(" or ")}`;
     await session.run(
       `create or replace temp view ${q(name)} as select t.* from ${q(database)}.${q(parent.schema)}.${q(name)} t ${inTouched}`,
@@ -295,13 +288,12 @@ export async function mergeByPartition(
   }
   const spillsOver = narrowed.some((name) => model.metadata.partitionOf?.[name] !== undefined);
   const replaceTouched = async () => {
-    await session.run(deleteScope(target, inPartition("t")));
+    await session.run(inPartition.deleteFrom(target));
     await session.run(
-      `insert into ${target} by name select t.* from (\n${query}\n) t${spillsOver ? ` ${inPartition("t")}` : ""}`,
+      `insert into ${target} by name select t.* from (\n${query}\n) t${spillsOver ? ` ${inPartition.semiJoin("t")}` : ""}`,
     );
   };
-  if (capture)
-    await recordingChanges(session, model.name, target, inPartition("t"), replaceTouched);
+  if (capture) await recordingChanges(session, model.name, target, inPartition, replaceTouched);
   else await replaceTouched();
   const [counts] = await session.all<{ partitions: number }>(
     "select count(*) as partitions from temp.touched_partitions",

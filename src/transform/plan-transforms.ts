@@ -35,7 +35,7 @@ export interface PlannedModel {
   /**
    * The build records the rows it changed (see `merge-incremental.ts`): a
    * child merges them, or the model is merged and declares data tests,
-   * which can then check only those rows.
+   * which can then check only those rows (`captureForTests`).
    */
   readonly captureChanges: boolean;
   /** The fingerprint of the model's data before this run (`none` when never built). */
@@ -64,6 +64,11 @@ export interface PlanOptions {
    * ingesting): their fingerprints are taken as changed.
    */
   readonly pendingSources?: ReadonlySet<string>;
+  /**
+   * A merged model that declares data tests records its changes too, for
+   * tests that check only them (the daily job's test step).
+   */
+  readonly captureForTests?: boolean;
 }
 
 interface StateRow extends Record<string, unknown> {
@@ -188,7 +193,8 @@ export async function planTransforms(
     // Only the changed parents record their changes: an unchanged one may be
     // rebuilt for another reason (its table went missing) with nothing to compare.
     if (incremental) for (const parent of changedParents) capturing.add(parent);
-    if (incremental && model.metadata.tests.length > 0) capturing.add(model.name);
+    if (options.captureForTests === true && incremental && model.metadata.tests.length > 0)
+      capturing.add(model.name);
     planned.set(model.name, {
       model,
       version,

@@ -44,7 +44,7 @@ export interface TransformResult {
    * are still in their changes table, for the data tests; the caller drops
    * them ({@link dropMergedChanges}).
    */
-  readonly merged: readonly MergedChanges[];
+  readonly mergedChanges: readonly MergedChanges[];
 }
 
 /** Where a merged model's changed rows are, and what its data was before the merge. */
@@ -59,9 +59,9 @@ export interface MergedChanges {
 /** Drops the changes tables a transform kept (`keepChanges`). */
 export async function dropMergedChanges(
   warehouse: Warehouse,
-  merged: readonly MergedChanges[],
+  mergedChanges: readonly MergedChanges[],
 ): Promise<void> {
-  for (const changes of merged) await warehouse.run(`drop table if exists ${changes.table}`);
+  for (const changes of mergedChanges) await warehouse.run(`drop table if exists ${changes.table}`);
 }
 
 /** Options of {@link runTransforms}. */
@@ -132,6 +132,7 @@ export async function runTransforms(
     (await planTransforms(warehouse, settings, project, {
       select: options.select,
       fullRefresh: options.fullRefresh,
+      captureForTests: options.keepChanges === true,
     }));
   await recordVersions(warehouse, options.runId, project, plan.versions);
   const existing = await existingRelations(warehouse);
@@ -140,7 +141,7 @@ export async function runTransforms(
   const blocked = new Map<string, string>();
   // Models whose build recorded its changed rows in a changes table this run.
   const recorded = new Set<string>();
-  const merged: MergedChanges[] = [];
+  const mergedChanges: MergedChanges[] = [];
   let finished = false;
   try {
     for (const step of plan.models) {
@@ -232,8 +233,13 @@ export async function runTransforms(
         });
         announce(built);
         if (step.captureChanges) recorded.add(model.name);
-        if (step.captureChanges && step.incremental && options.keepChanges === true)
-          merged.push({
+        if (
+          options.keepChanges === true &&
+          step.captureChanges &&
+          step.incremental &&
+          model.metadata.tests.length > 0
+        )
+          mergedChanges.push({
             model: model.name,
             table: changesTable(model.name),
             previousDataFingerprint: step.previousDataFingerprint,
@@ -260,7 +266,7 @@ export async function runTransforms(
     finished = true;
   } finally {
     // Kept only for a caller that gets the result to drop them.
-    const kept = new Set(finished ? merged.map((changes) => changes.model) : []);
+    const kept = new Set(finished ? mergedChanges.map((changes) => changes.model) : []);
     for (const name of recorded)
       if (!kept.has(name)) await warehouse.run(`drop table if exists ${changesTable(name)}`);
   }
@@ -275,7 +281,7 @@ export async function runTransforms(
     skipped: named("skipped"),
     upToDate: named("up_to_date"),
     ok: named("failed").length === 0,
-    merged,
+    mergedChanges,
   };
   logger.info(
     {

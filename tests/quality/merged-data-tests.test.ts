@@ -1,6 +1,9 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hasErrorFailures, runDataTests } from "../../src/quality/run-data-tests.ts";
 import { dropMergedChanges, type MergedChanges } from "../../src/transform/run-transforms.ts";
+import { tempDir } from "../support/temp-dir.ts";
 import { buildAll, fixtureWarehouse, insertRaw } from "../transform/fixture-warehouse.ts";
 
 const uniqueKey = "stg_visits.unique.user_id+session_start+session_end+device+source_id";
@@ -18,12 +21,12 @@ describe("data tests of a merged model", () => {
     try {
       const day = async (date: string): Promise<readonly MergedChanges[]> => {
         await insertRaw(warehouse, "visits", visitsOf(date), { key: `raw/visits/${date}.csv` });
-        return (await buildAll(warehouse, undefined, { keepChanges: true })).merged;
+        return (await buildAll(warehouse, undefined, { keepChanges: true })).mergedChanges;
       };
       const test = (name: string, results: Awaited<ReturnType<typeof runDataTests>>) =>
         results.find((result) => result.name === name);
       const testRun = (runId: string, merged: readonly MergedChanges[]) =>
-        runDataTests(warehouse, { runId, reuseUnchanged: true, merged });
+        runDataTests(warehouse, { runId, reuseUnchanged: true, mergedChanges: merged });
 
       await day("2021-04-01");
       expect(hasErrorFailures(await testRun("d1", []))).toBe(false);
@@ -65,6 +68,65 @@ describe("data tests of a merged model", () => {
       expect(test(uniqueKey, fourthResults)).toMatchObject({ status: "fail", failures: 1 });
       expect(test(uniqueKey, fourthResults)?.message).not.toMatch(onChangedRows);
       await dropMergedChanges(warehouse, fourth);
+    } finally {
+      warehouse.close();
+    }
+  });
+
+  it("run whole a rule that looks beyond its row, even when the changed rows pass it", async () => {
+    const warehouse = await fixtureWarehouse();
+    try {
+      const dir = tempDir("scoped-rule");
+      mkdirSync(join(dir, "marts"));
+      writeFileSync(
+        join(dir, "marts/mart_items.sql"),
+        `/*
+description: items and their parents
+grain: one row per id
+columns:
+  id: {description: item, tests: [not_null]}
+  parent_id: {description: its parent item}
+tests:
+  - expression: {name: parent_exists, check: "parent_id is null or parent_id in (select id from main.mart_items)"}
+*/
+select * from (values (1, null), (2, 1), (3, 2)) as t(id, parent_id)
+`,
+      );
+      await buildAll(warehouse, undefined, { sqlDir: dir });
+      const [before] = await warehouse.all<{ data_fingerprint: string }>(
+        "select data_fingerprint from meta.model_state where model = 'mart_items'",
+      );
+      const first = await runDataTests(warehouse, {
+        runId: "s1",
+        sqlDir: dir,
+        reuseUnchanged: true,
+      });
+      expect(hasErrorFailures(first)).toBe(false);
+
+      // A merge removes item 1 and adds item 4: item 2, unchanged, loses its parent.
+      await warehouse.run("delete from main.mart_items where id = 1");
+      await warehouse.run("insert into main.mart_items values (4, null)");
+      await warehouse.run(
+        "create temp table changes_items as select *, 1 as __duckmart_copies from (values (1, null), (4, null)) as t(id, parent_id)",
+      );
+      await warehouse.run(
+        "update meta.model_state set data_fingerprint = 'merged' where model = 'mart_items'",
+      );
+      const second = await runDataTests(warehouse, {
+        runId: "s2",
+        sqlDir: dir,
+        reuseUnchanged: true,
+        mergedChanges: [
+          {
+            model: "mart_items",
+            table: "temp.changes_items",
+            previousDataFingerprint: before?.data_fingerprint as string,
+          },
+        ],
+      });
+      const result = (name: string) => second.find((r) => r.name === `mart_items.${name}`);
+      expect(result("parent_exists")).toMatchObject({ status: "fail", failures: 1 });
+      expect(result("not_null.id")?.message).toMatch(onChangedRows);
     } finally {
       warehouse.close();
     }

@@ -22,6 +22,8 @@ export const planStep: JobStep = {
     const plan = await planTransforms(warehouse, settings, await runProject(context), {
       select: options.select,
       fullRefresh: options.fullRefresh,
+      // The test step checks merged models on their changed rows.
+      captureForTests: true,
     });
     context.results.plan = plan;
     const nothingNew = await isNothingNew(warehouse, context.store, settings, options, plan);

@@ -11,7 +11,7 @@ import { runProject } from "./run-project.ts";
 export const testStep: JobStep = {
   name: "test",
   async run(context) {
-    const merged = context.results.transform?.merged ?? [];
+    const mergedChanges = context.results.transform?.mergedChanges ?? [];
     let results: DataTestResult[];
     try {
       results = await runDataTests(context.warehouse, {
@@ -21,10 +21,10 @@ export const testStep: JobStep = {
         // Only the runner writes model tables here, so unchanged inputs mean unchanged results,
         // and a merged table's unchanged rows passed already.
         reuseUnchanged: !context.options.fullRefresh,
-        ...(context.options.fullRefresh ? {} : { merged }),
+        ...(context.options.fullRefresh ? {} : { mergedChanges }),
       });
     } finally {
-      await dropMergedChanges(context.warehouse, merged);
+      await dropMergedChanges(context.warehouse, mergedChanges);
     }
     context.results.test = results;
     // runDataTests has logged each failed or warned test once already.

@@ -26,7 +26,7 @@ export const transformStep: JobStep = {
     });
     context.results.transform = result;
     if (!result.ok) {
-      await dropMergedChanges(context.warehouse, result.merged);
+      await dropMergedChanges(context.warehouse, result.mergedChanges);
       const reasons = result.outcomes
         .filter((outcome) => outcome.status === "failed")
         .map(
