@@ -44,6 +44,11 @@ export interface CompiledDataTest {
    * `sql` decides.
    */
   readonly screenSql?: string;
+  /**
+   * `unique` only: `rowsSql` over the rows a clause after `from <table> t`
+   * keeps (a semi join), so that a check can look at some keys alone.
+   */
+  readonly duplicatesAmong?: (scope: string) => string;
   readonly declaration: DataTestDeclaration;
 }
 
@@ -100,14 +105,16 @@ function compileOne(project: Project, model: Model, test: DataTestDeclaration): 
       const columns = test.columns.map(quoteIdentifier).join(", ");
       // dbt's rule for one column: nulls are not duplicates of each other.
       const notNull = test.columns.length === 1 ? ` and ${columns} is not null` : "";
-      const rows = `from ${relation} where true${notNull}${and}`;
+      const rows = (scope = "") =>
+        `from ${relation}${scope === "" ? "" : ` t ${scope}`} where true${notNull}${and}`;
+      const duplicatesAmong = (scope: string) =>
+        `select ${columns}, count(*) as duplicates ${rows(scope)} group by ${columns} having count(*) > 1`;
       return {
         ...base,
         ...(test.columns.length === 1 ? { column: test.columns[0] } : {}),
-        ...rowTest(
-          `select ${columns}, count(*) as duplicates ${rows} group by ${columns} having count(*) > 1`,
-        ),
-        screenSql: `select count(*) as failures from (select hash(${columns}) as key_hash ${rows} group by key_hash having count(*) > 1)`,
+        ...rowTest(duplicatesAmong("")),
+        screenSql: `select count(*) as failures from (select hash(${columns}) as key_hash ${rows()} group by key_hash having count(*) > 1)`,
+        duplicatesAmong,
       };
     }
     case "accepted_values": {

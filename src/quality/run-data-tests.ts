@@ -1,6 +1,6 @@
 import { type Logger, silentLogger } from "../log/logger.ts";
 import { sourceFingerprints } from "../transform/fingerprint.ts";
-import type { CodeModelDefinition, Model } from "../transform/model.ts";
+import type { CodeModelDefinition } from "../transform/model.ts";
 import { loadProject, type Project, sourceSchema } from "../transform/project.ts";
 import type { MergedChanges } from "../transform/run-transforms.ts";
 import {
@@ -12,7 +12,7 @@ import { fingerprint } from "../transform/stable-hash.ts";
 import type { DataTestKind, Severity } from "../transform/test-declarations.ts";
 import { QualityError, toError } from "../util/errors.ts";
 import { rowMatch } from "../warehouse/row-membership.ts";
-import { quoteIdentifier, type Row, type Warehouse } from "../warehouse/warehouse.ts";
+import type { Row, Warehouse } from "../warehouse/warehouse.ts";
 import { type CompiledDataTest, compileDataTests } from "./compile-data-tests.ts";
 import { batchDataTests, type DataTestBatch } from "./data-test-batch.ts";
 
@@ -119,7 +119,6 @@ export async function runDataTests(
       : await passedOnChangedRows(
           warehouse,
           options.runId,
-          project,
           tests.filter((test) => !earlier.has(test)),
           options.mergedChanges,
         );
@@ -375,7 +374,6 @@ const kindsCheckedOnChanges = new Set<DataTestKind>([
 async function passedOnChangedRows(
   warehouse: Warehouse,
   runId: string,
-  project: Project,
   tests: readonly CompiledDataTest[],
   mergedChanges: readonly MergedChanges[],
 ): Promise<Outcome[]> {
@@ -404,14 +402,12 @@ async function passedOnChangedRows(
         );
         changedRows.set(test.model, Number(count?.n ?? 0));
       }
-      const model = project.models.get(test.model) as Model;
-      const relation = `${quoteIdentifier(model.schema)}.${quoteIdentifier(model.name)}`;
       const [row] = await warehouse.all<{ failures: number }>(
-        await changedRowsQuery(warehouse, test, relation, changes.table),
+        await changedRowsQuery(warehouse, test, changes.table),
       );
       if (Number(row?.failures ?? 1) !== 0) continue;
     } catch {
-      // A condition that cannot run on the changes table (it names the model's table): test whole.
+      // A condition that cannot run on the changes table (it qualifies a column by the model's table): test whole.
       continue;
     }
     outcomes.push({
@@ -463,11 +459,7 @@ function looksAtOneRow(test: CompiledDataTest): boolean {
   const tokens = tokenizeSql(rule);
   return (
     tableReferences(tokens).length === 0 &&
-    !tokens.some(
-      (token) =>
-        token.type === "word" &&
-        (outsideTheRow.has(token.text) || token.text === "select" || token.text === "from"),
-    )
+    !tokens.some((token) => token.type === "word" && outsideTheRow.has(token.text))
   );
 }
 
@@ -475,22 +467,14 @@ function looksAtOneRow(test: CompiledDataTest): boolean {
 async function changedRowsQuery(
   warehouse: Warehouse,
   test: CompiledDataTest,
-  relation: string,
   changes: string,
 ): Promise<string> {
   const declaration = test.declaration;
-  if (declaration.kind !== "unique") {
+  if (declaration.kind !== "unique" || test.duplicatesAmong === undefined) {
     return `select count(*) as failures from ${changes} where ${test.filter?.condition ?? "true"}`;
   }
-  const columns = declaration.columns.map(quoteIdentifier).join(", ");
-  // As compileOne's unique test: one column's nulls are not duplicates of each other.
-  const notNull = declaration.columns.length === 1 ? ` and ${columns} is not null` : "";
-  const and = declaration.where === undefined ? "" : ` and (${declaration.where})`;
   const changedKeys = await rowMatch(warehouse, declaration.columns, changes);
-  return `select count(*) as failures from (
-    select ${columns} from ${relation} t ${changedKeys.semiJoin("t")}
-     where true${notNull}${and}
-     group by ${columns} having count(*) > 1)`;
+  return `select count(*) as failures from (${test.duplicatesAmong(changedKeys.semiJoin("t"))})`;
 }
 
 /** A test's input fingerprint: its query and the fingerprints of what it reads. */

@@ -79,7 +79,7 @@ export interface TransformOptions {
   readonly project?: Project;
   /** The plan to execute, when the caller planned already (default: plan now). */
   readonly plan?: TransformPlan;
-  /** Keep the changes tables of merged models for the data tests (see `merged`). */
+  /** Keep the changes tables of merged models for the data tests (see `mergedChanges`). */
   readonly keepChanges?: boolean;
   readonly logger?: Logger;
 }
