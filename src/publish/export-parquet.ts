@@ -17,14 +17,16 @@ export interface ParquetLayout {
 }
 
 /**
- * Defaults sized for BI scans: row groups of about half a million rows are
- * large enough for efficient column reads and small enough for min/max
- * pruning and parallel reads within a file; four million rows per file keep
- * typical marts at tens of MB per object (one file for all but the largest).
+ * Defaults sized for BI scans. Row groups of 122,880 rows, DuckDB's own
+ * table row group: small enough for min/max pruning and for DuckDB to
+ * compress and write them in parallel (a 360k-row, 20-column mart took
+ * 0.31 s against 1.06 s with half-million-row groups, for files 0.2 %
+ * larger). Four million rows per file keep typical marts at tens of MB per
+ * object (one file for all but the largest).
  */
 export const defaultParquetLayout: ParquetLayout = {
   rowsPerFile: 4_000_000,
-  rowGroupSize: 500_000,
+  rowGroupSize: 122_880,
 };
 
 /** One Parquet file written for a mart. */

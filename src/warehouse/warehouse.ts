@@ -147,12 +147,18 @@ export class Warehouse implements SqlSession {
 
   async #query<T extends Row>(sql: string, params?: Params): Promise<T[]> {
     this.#assertOpen();
+    const started = performance.now();
     const reader = await this.#connection.runAndReadAll(
       sql,
       params?.map(toDuckDB),
       params && (bindingTypes(params) as DuckDBType[]),
     );
-    return reader.getRowObjectsJS().map((row) => rowFromDuckDB(row) as T);
+    const rows = reader.getRowObjectsJS().map((row) => rowFromDuckDB(row) as T);
+    this.#logger?.trace(
+      { sql: sql.slice(0, 200), rows: rows.length, ms: Math.round(performance.now() - started) },
+      "sql",
+    );
+    return rows;
   }
 
   /**
