@@ -1,6 +1,7 @@
 import { inRowsOf, type RowMatch, rowMatch } from "../warehouse/row-membership.ts";
 import { quoteIdentifier, quoteLiteral, type SqlSession } from "../warehouse/warehouse.ts";
 import type { Model, SqlModel } from "./model.ts";
+import { touchedPeriodRange } from "./period-range.ts";
 import { partitionParents } from "./project.ts";
 import { commonTableExpressionNames, replaceTableReferences, tokenizeSql } from "./sql-tokens.ts";
 
@@ -224,7 +225,11 @@ export async function mergeByKey(
  *    parent split by `partition_of` keeps each row that falls in a touched
  *    partition, and such a row may fall in untouched ones too (a session of
  *    a touched month, in its untouched day): the rows the query gives for
- *    partitions not touched are left out.
+ *    partitions not touched are left out. Where a partition expression
+ *    floors a date or timestamp column to a period, the view also keeps
+ *    that column within the touched periods' range
+ *    ({@link touchedPeriodRange}), so that DuckDB skips the row groups
+ *    outside it.
  *
  * The kind's contract (a partition's rows depend only on the parents' rows
  * of that partition, and on the other parents only while they are
@@ -273,11 +278,12 @@ export async function mergeByPartition(
   for (const name of narrowed) {
     const parent = models.get(name) as Model;
     const lists = partitionsOf(name);
+    const range = await touchedPeriodRange(session, parent, lists, columns, touched, "t");
     // One list of partition values is a semi join; several (a row in its day, week and month) a condition.
     const inTouched =
       lists.length === 1
-        ? inPartition.semiJoin("t", lists[0])
-        : `where ${lists.map((values) => inRowsOf(columns, values, touched)).join(" or ")}`;
+        ? `${inPartition.semiJoin("t", lists[0])}${range === null ? "" : ` where ${range}`}`
+        : `where ${range === null ? "" : `${range} and `}(${lists.map((values) => inRowsOf(columns, values, touched)).join(" or ")})`;
     await session.run(
       `create or replace temp view ${q(name)} as select t.* from ${q(database)}.${q(parent.schema)}.${q(name)} t ${inTouched}`,
     );

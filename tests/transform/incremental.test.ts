@@ -311,6 +311,70 @@ describe("incremental models", () => {
     ]);
   }, 120_000);
 
+  it("merge partitions of periods floored from a column at their edges, and the null period", async () => {
+    // The merge reads the parent within the touched periods' range of the
+    // floored column (period-range.ts): a session a microsecond before a
+    // month ends, one at the next month's first instant, and rows whose
+    // column is null (a touch session here) must all stay in their periods.
+    const sqlDir = tempDir("duckmart-period-range");
+    mkdirSync(join(sqlDir, "intermediate"));
+    mkdirSync(join(sqlDir, "marts"));
+    writeFileSync(
+      join(sqlDir, "intermediate", "int_stamps.sql"),
+      `/*\ndescription: test model\ngrain: one row per session\ncolumns: {user_id: a user, started: its start unless on touch, on_day: its day}\n*/\n` +
+        "select user_id, case when device = 'touch' then null else session_start end as started, cast(session_start as date) as on_day from staging.stg_visits",
+    );
+    writeFileSync(
+      join(sqlDir, "marts", "mart_periods.sql"),
+      `/*\ndescription: test model\ngrain: one row per grain and period\nkind: incremental_by_partition\npartitioned_by: [period_start]\n` +
+        `partition_of: {int_stamps: ["cast(date_trunc('month', started) as date)", "cast(date_trunc('week', on_day) as date)"]}\n` +
+        `columns: {grain: month or week, period_start: the period, sessions: its sessions}\n*/\n` +
+        `select cast(case when grouping(month) = 0 then 'month' else 'week' end as varchar) as grain,
+           coalesce(month, week) as period_start, count(*) as sessions
+         from (select cast(date_trunc('month', started) as date) as month, cast(date_trunc('week', on_day) as date) as week
+               from intermediate.int_stamps)
+         group by grouping sets ((month), (week))`,
+    );
+    const project = await loadProject({ sqlDir });
+    const incremental = await fixtureWarehouse();
+    const full = await fixtureWarehouse();
+    const at = (user_id: string, start: string, device = "desktop"): RawRow => ({
+      ...visitOn(user_id, "2021-03-01"),
+      session_start: start,
+      session_end: "2021-05-01 00:00:00",
+      device,
+    });
+    const objects: [string, RawRow[]][] = [
+      [
+        "raw/visits/dt=2021-03-15/part.csv",
+        [at("u1", "2021-03-15 10:00:00"), at("u2", "2021-03-16 10:00:00", "touch")],
+      ],
+      ["raw/visits/dt=2021-03-31/part.csv", [at("u3", "2021-03-31 23:59:59.999999")]],
+      ["raw/visits/dt=2021-04-01/part.csv", [at("u4", "2021-04-01 00:00:00")]],
+      ["raw/visits/dt=2021-04-02/part.csv", [at("u5", "2021-04-02 10:00:00", "touch")]],
+      // Re-exported without its touch session: the null period shrinks.
+      ["raw/visits/dt=2021-03-15/part.csv", [at("u1", "2021-03-15 10:00:00")]],
+    ];
+    const read = (warehouse: Warehouse) =>
+      warehouse.all(
+        "select grain, cast(period_start as varchar) as period_start, sessions from main.mart_periods order by all",
+      );
+    for (const [step, [key, data]] of objects.entries()) {
+      const built = await loadAndBuild([incremental, full], project, step, key, data);
+      expect(built.failed).toEqual([]);
+      if (step > 0)
+        expect(built.outcomes.find((o) => o.model === "mart_periods")?.reason).toBe("incremental");
+      expect(await read(incremental), `after ${key}`).toEqual(await read(full));
+    }
+    expect(await read(incremental)).toEqual([
+      { grain: "month", period_start: "2021-03-01", sessions: 2 },
+      { grain: "month", period_start: "2021-04-01", sessions: 1 },
+      { grain: "month", period_start: null, sessions: 1 },
+      { grain: "week", period_start: "2021-03-15", sessions: 1 },
+      { grain: "week", period_start: "2021-03-29", sessions: 3 },
+    ]);
+  }, 120_000);
+
   it("move a visitor to an earlier month's cohort when a late first visit arrives", async () => {
     const project = await loadProject();
     const incremental = await fixtureWarehouse();
