@@ -181,7 +181,11 @@ describe("analyst database, reusing the previous copy", () => {
     ]);
   }
 
-  /** Every table of a database file as sorted JSON rows (meta.snapshot's refresh time left out). */
+  /**
+   * Every table of a database file as sorted JSON rows (meta.snapshot's
+   * refresh time left out, and meta.analyst_object_digests, which only a
+   * patched copy fills: see recordedDigests).
+   */
   async function contents(path: string): Promise<Record<string, string[]>> {
     const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
     const connection = await instance.connect();
@@ -193,6 +197,7 @@ describe("analyst database, reusing the previous copy", () => {
       ).getRows();
       const out: Record<string, string[]> = {};
       for (const [name] of names) {
+        if (name === "meta.analyst_object_digests") continue;
         const exclude = name === "meta.snapshot" ? " exclude (refreshed_at)" : "";
         const rows = await connection.runAndReadAll(
           `select to_json(t)::varchar from (select *${exclude} from ${name}) as t order by all`,
@@ -200,6 +205,31 @@ describe("analyst database, reusing the previous copy", () => {
         out[String(name)] = rows.getRows().map(([json]) => String(json));
       }
       return out;
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  /** A copy's recorded digests of stg_visits, and those its rows give now, as sorted JSON rows. */
+  async function recordedDigests(path: string): Promise<{ recorded: string[]; actual: string[] }> {
+    const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+    const connection = await instance.connect();
+    const rows = async (sql: string) =>
+      (await connection.runAndReadAll(`select to_json(t)::varchar from (${sql}) as t order by all`))
+        .getRows()
+        .map(([json]) => String(json));
+    try {
+      return {
+        recorded: await rows(
+          "select object, object_rows, object_digest from meta.analyst_object_digests where table_name = 'staging.stg_visits'",
+        ),
+        actual: await rows(
+          `select _file_key as object, count(*) as object_rows,
+                  cast(sum(hash(user_id, amount, _file_key, _file_row)) as varchar) as object_digest
+             from staging.stg_visits group by _file_key`,
+        ),
+      };
     } finally {
       connection.closeSync();
       instance.closeSync();
@@ -264,6 +294,10 @@ describe("analyst database, reusing the previous copy", () => {
         await recordBuild(warehouse, relation, "r1");
       const first = await refreshAnalystDatabase(warehouse, analystPath, { reuseUnchanged: true });
       expect(first.patched).toEqual([]);
+      // Copied whole, it is recorded too: the next refresh hashes the warehouse's side only.
+      const copied = await recordedDigests(analystPath);
+      expect(copied.recorded).toHaveLength(12 + 1);
+      expect(copied.recorded).toEqual(copied.actual);
 
       // The next run merges stg_visits: one object loses a row, one has a changed value and
       // the same count, one is gone, one is new, and the null group changes.
@@ -290,11 +324,33 @@ describe("analyst database, reusing the previous copy", () => {
       const fresh = join(dir, "fresh.duckdb");
       await refreshAnalystDatabase(warehouse, fresh);
       expect(await contents(analystPath)).toEqual(await contents(fresh));
+      // The patched copy records the digests of what it now holds, for the next refresh.
+      const { recorded, actual } = await recordedDigests(analystPath);
+      expect(recorded).toHaveLength(12 + 1);
+      expect(recorded).toEqual(actual);
 
-      // Nothing changed since: the table is patched with nothing.
+      // The next refresh reads the copy's side from that record: a value
+      // changed with the same count is still found.
+      await warehouse.run(
+        `update staging.stg_visits set amount = amount * 3 where _file_key = ${o(5)} and _file_row = 9`,
+      );
       await recordBuild(warehouse, "staging.stg_visits", "r3");
       const third = await refreshAnalystDatabase(warehouse, analystPath, { reuseUnchanged: true });
-      expect(third.patched).toEqual([{ table: "staging.stg_visits", objects: 0, rows: 0 }]);
+      expect(third.patched).toEqual([{ table: "staging.stg_visits", objects: 1, rows: 1000 }]);
+      await refreshAnalystDatabase(warehouse, fresh);
+      expect(await contents(analystPath)).toEqual(await contents(fresh));
+
+      // Not rebuilt since: the table is kept, and its record with it.
+      const fourth = await refreshAnalystDatabase(warehouse, analystPath, { reuseUnchanged: true });
+      expect(fourth.reused).toEqual(["main.mart_rfm", "staging.stg_visits"]);
+      const kept = await recordedDigests(analystPath);
+      expect(kept.recorded).toHaveLength(12 + 1);
+      expect(kept.recorded).toEqual(kept.actual);
+
+      // Rebuilt with nothing changed: the table is patched with nothing.
+      await recordBuild(warehouse, "staging.stg_visits", "r4");
+      const fifth = await refreshAnalystDatabase(warehouse, analystPath, { reuseUnchanged: true });
+      expect(fifth.patched).toEqual([{ table: "staging.stg_visits", objects: 0, rows: 0 }]);
     } finally {
       warehouse.close();
     }

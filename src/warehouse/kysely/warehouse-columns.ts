@@ -436,13 +436,22 @@ export const metaColumns = {
 } as const satisfies Readonly<Record<string, TableColumns>>;
 
 /**
- * Tables only the analyst database has: `meta.snapshot`, one row naming the
- * run it was copied from (written by `refreshAnalystDatabase`).
+ * Tables only the analyst database has (written by `refreshAnalystDatabase`):
+ * `meta.snapshot`, one row naming the run it was copied from, and
+ * `meta.analyst_object_digests`, each staged table's objects (`_file_key`)
+ * with their row count and sum of row hashes as the copy holds them, which
+ * the next refresh compares with the warehouse's.
  */
 export const analystColumns = {
   "meta.snapshot": {
     run_id: nullable("VARCHAR"),
     data_as_of: nullable("TIMESTAMP"),
     refreshed_at: nullable("TIMESTAMP"),
+  },
+  "meta.analyst_object_digests": {
+    table_name: nullable("VARCHAR"),
+    object: nullable("VARCHAR"),
+    object_rows: nullable("BIGINT"),
+    object_digest: nullable("VARCHAR"),
   },
 } as const satisfies Readonly<Record<string, TableColumns>>;
