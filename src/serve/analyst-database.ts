@@ -62,7 +62,8 @@ export interface AnalystRefreshOptions {
    * table (one with `_file_key`) that changed, with the same columns, is
    * patched: the rows of the objects whose rows differ are replaced, found
    * by comparing each object's row count and sum of row hashes in the
-   * warehouse and in the copy; this does not rely on the runner. Used only
+   * warehouse with those the copy recorded when it was written
+   * (`meta.analyst_object_digests`, hashed from the copy when missing). Used only
    * when the kept and patchable tables hold at least half of the rows, and
    * a table is patched only while at most half of its rows change:
    * otherwise the old copy's freed blocks would take up the file (DuckDB
@@ -146,25 +147,29 @@ export async function refreshAnalystDatabase(
           if (keep.has(qualified(table.schema, table.name))) {
             reused.push(name);
             // Kept as it was, so its recorded digests still hold.
-            await session.run(
-              `insert into temp.analyst_new_digests select * from temp.analyst_stored_digests where table_name = ${quoteLiteral(name)}`,
+            await recordObjectDigests(
+              session,
+              name,
+              `(select * from temp.analyst_stored_digests where table_name = ${quoteLiteral(name)})`,
             );
             continue;
           }
           if (patchable.has(qualified(table.schema, table.name))) {
             const patch = await patchTable(session, table);
-            if (patch !== null) {
-              patched.push(patch);
-              continue;
+            if (patch !== null) patched.push(patch);
+            else {
+              await session.run(`drop table ${buildAlias}.${qualified(table.schema, table.name)}`);
+              await copyTable(session, table.schema, table.name);
             }
-            await session.run(`drop table ${buildAlias}.${qualified(table.schema, table.name)}`);
+            // Either way the copy now holds what the warehouse's digests describe.
+            await recordObjectDigests(session, name, "temp.analyst_now_digests");
+            await session.run("drop table temp.analyst_now_digests");
+            continue;
           }
           await copyTable(session, table.schema, table.name);
           // Recorded now, so that the next refresh can patch it without hashing the copy.
-          if (table.isTable && table.columns.includes(objectKey))
-            await session.run(
-              `insert into temp.analyst_new_digests select ${quoteLiteral(name)}, * from (${objectDigests(table)})`,
-            );
+          if (options.reuseUnchanged === true && table.isTable && table.columns.includes(objectKey))
+            await recordObjectDigests(session, name, `(${objectDigests(table)})`);
         }
         await session.run(
           `create table ${buildAlias}.${objectDigestsTable} as select * from temp.analyst_new_digests order by all`,
@@ -273,7 +278,7 @@ async function wantedTables(session: SqlSession): Promise<WantedTable[]> {
     ...of("staging").filter(
       (table) => table.name.startsWith("stg_") && !table.name.endsWith("_classified"),
     ),
-    ...of("meta").filter((table) => table.name !== "snapshot"),
+    ...of("meta").filter((table) => table.name !== "snapshot" && table.name !== objectDigestsName),
   ];
 }
 
@@ -408,6 +413,13 @@ function patchableTables(
 /** The copy's record of its patchable tables' objects, as they were when it was written. */
 const objectDigestsName = "analyst_object_digests";
 const objectDigestsTable = qualified("meta", objectDigestsName);
+/** Its columns, as duckdb_columns() names their types (see {@link columnsOf}). */
+const objectDigestColumns = [
+  { name: "table_name", type: "VARCHAR" },
+  { name: "object", type: "VARCHAR" },
+  { name: "object_rows", type: "BIGINT" },
+  { name: "object_digest", type: "VARCHAR" },
+];
 
 /**
  * Each object's (`_file_key`'s) row count and sum of row hashes in a staged
@@ -421,20 +433,35 @@ function objectDigests(table: WantedTable, database?: string): string {
             from ${relation} group by ${key}`;
 }
 
+/** Adds `from`'s object digests (`object`, `object_rows`, `object_digest`) to this copy's record of `table`. */
+async function recordObjectDigests(
+  session: SqlSession,
+  table: string,
+  from: string,
+): Promise<void> {
+  await session.run(
+    `insert into temp.analyst_new_digests (table_name, object, object_rows, object_digest)
+     select ${quoteLiteral(table)}, object, object_rows, object_digest from ${from}`,
+  );
+}
+
 /**
  * Sets aside the previous copy's object digests (`temp.analyst_stored_digests`)
  * before its tables are dropped, and starts this copy's
- * (`temp.analyst_new_digests`), which {@link patchTable} fills.
+ * (`temp.analyst_new_digests`), filled as staged tables are kept, patched or
+ * copied.
  */
 async function startObjectDigests(
   session: SqlSession,
   previous: PreviousCopy | null,
 ): Promise<void> {
-  const columns = "table_name varchar, object varchar, object_rows bigint, object_digest varchar";
+  const columns = objectDigestColumns.map((column) => `${column.name} ${column.type}`).join(", ");
   await session.run(`create or replace temp table analyst_new_digests (${columns})`);
+  // A record with other columns (another version wrote the copy) is not read.
   await session.run(
-    previous?.tables.includes(objectDigestsTable) === true
-      ? `create or replace temp table analyst_stored_digests as select * from ${buildAlias}.${objectDigestsTable}`
+    previous?.signatures.get(objectDigestsTable) === JSON.stringify(objectDigestColumns)
+      ? `create or replace temp table analyst_stored_digests as
+           select * from ${buildAlias}.${objectDigestsTable}`
       : `create or replace temp table analyst_stored_digests (${columns})`,
   );
 }
@@ -447,13 +474,16 @@ async function startObjectDigests(
  * objects hold more than half of the table's rows (on the larger side of
  * each): a copy is cheaper then.
  * The copy's side is read from its `meta.analyst_object_digests`, where the
- * refresh that patched the table last recorded the warehouse's digests it
- * made the copy equal to; a table without that record is hashed. The copy
- * is never written in place (its tables kept from run to run rely on that
- * too), so the record holds while the copy does.
+ * refresh that last copied, patched or kept the table recorded the
+ * warehouse's digests it made the copy equal to; a table without that
+ * record is hashed. This relies, as the tables kept from run to run do, on
+ * nothing but duckmart writing the copy (`duckmart query` opens it
+ * read-only): a copy changed by hand is set right only by a refresh
+ * without `reuseUnchanged` (`--full-refresh`). Leaves the warehouse's
+ * digests in `temp.analyst_now_digests` for the caller to record.
  * At 3M visitors, a day's patch of `stg_visits` (10.7M rows) took about
- * 2 s, most of it hashing both sides, where a copy took 6; reading the
- * copy's side from the record halves the hashing.
+ * 2 s hashing both sides, where a copy took 6; with the record it takes
+ * about 1 s.
  */
 async function patchTable(session: SqlSession, table: WantedTable): Promise<PatchedTable | null> {
   const source = qualified(table.schema, table.name);
@@ -500,13 +530,8 @@ async function patchTable(session: SqlSession, table: WantedTable): Promise<Patc
       `insert into ${copy} select t.* from ${source} t ${changedObjects.semiJoin("t", [`t.${key}`])}`,
     );
   }
-  if (patch !== null)
-    await session.run(
-      `insert into temp.analyst_new_digests select ${name}, object, object_rows, object_digest from temp.analyst_now_digests`,
-    );
-  // Dropped only here: after an error, the caller's rollback removes them (a drop would then fail).
+  // Dropped only here: after an error, the caller's rollback removes it (a drop would then fail).
   await session.run("drop table temp.analyst_changed_objects");
-  await session.run("drop table temp.analyst_now_digests");
   return patch;
 }
 

@@ -278,14 +278,15 @@ export async function mergeByPartition(
   for (const name of narrowed) {
     const parent = models.get(name) as Model;
     const lists = partitionsOf(name);
-    const range = await touchedPeriodRange(session, parent, lists, columns, touched, "t");
+    const relation = `${q(database)}.${q(parent.schema)}.${q(name)}`;
+    const range = await touchedPeriodRange(session, relation, lists, columns, touched, "t");
     // One list of partition values is a semi join; several (a row in its day, week and month) a condition.
     const inTouched =
       lists.length === 1
         ? `${inPartition.semiJoin("t", lists[0])}${range === null ? "" : ` where ${range}`}`
         : `where ${range === null ? "" : `${range} and `}(${lists.map((values) => inRowsOf(columns, values, touched)).join(" or ")})`;
     await session.run(
-      `create or replace temp view ${q(name)} as select t.* from ${q(database)}.${q(parent.schema)}.${q(name)} t ${inTouched}`,
+      `create or replace temp view ${q(name)} as select t.* from ${relation} t ${inTouched}`,
     );
     query = replaceTableReferences(query, [parent.schema, name], `temp.${q(name)}`);
     // An unqualified name resolves in `main` only (and not when a CTE shadows it).

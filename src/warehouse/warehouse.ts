@@ -139,10 +139,7 @@ export class Warehouse implements SqlSession {
       params?.map(toDuckDB),
       params && (bindingTypes(params) as DuckDBType[]),
     );
-    this.#logger?.trace(
-      { sql: sql.slice(0, 200), ms: Math.round(performance.now() - started) },
-      "sql",
-    );
+    this.#trace(sql, started);
   }
 
   async #query<T extends Row>(sql: string, params?: Params): Promise<T[]> {
@@ -154,11 +151,20 @@ export class Warehouse implements SqlSession {
       params && (bindingTypes(params) as DuckDBType[]),
     );
     const rows = reader.getRowObjectsJS().map((row) => rowFromDuckDB(row) as T);
+    this.#trace(sql, started, rows.length);
+    return rows;
+  }
+
+  /** A trace-level log line per statement: its start, duration and rows read. */
+  #trace(sql: string, started: number, rows?: number): void {
     this.#logger?.trace(
-      { sql: sql.slice(0, 200), rows: rows.length, ms: Math.round(performance.now() - started) },
+      {
+        sql: sql.slice(0, 200),
+        ...(rows === undefined ? {} : { rows }),
+        ms: Math.round(performance.now() - started),
+      },
       "sql",
     );
-    return rows;
   }
 
   /**

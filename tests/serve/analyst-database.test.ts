@@ -184,7 +184,7 @@ describe("analyst database, reusing the previous copy", () => {
   /**
    * Every table of a database file as sorted JSON rows (meta.snapshot's
    * refresh time left out, and meta.analyst_object_digests, which only a
-   * patched copy fills: see recordedDigests).
+   * refresh with reuseUnchanged fills: see recordedDigests).
    */
   async function contents(path: string): Promise<Record<string, string[]>> {
     const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
@@ -211,8 +211,12 @@ describe("analyst database, reusing the previous copy", () => {
     }
   }
 
-  /** A copy's recorded digests of stg_visits, and those its rows give now, as sorted JSON rows. */
-  async function recordedDigests(path: string): Promise<{ recorded: string[]; actual: string[] }> {
+  /** A copy's recorded digests of a staged table, and those its rows give now, as sorted JSON rows. */
+  async function recordedDigests(
+    path: string,
+    table = "stg_visits",
+    columns = "user_id, amount, _file_key, _file_row",
+  ): Promise<{ recorded: string[]; actual: string[] }> {
     const instance = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
     const connection = await instance.connect();
     const rows = async (sql: string) =>
@@ -222,12 +226,12 @@ describe("analyst database, reusing the previous copy", () => {
     try {
       return {
         recorded: await rows(
-          "select object, object_rows, object_digest from meta.analyst_object_digests where table_name = 'staging.stg_visits'",
+          `select object, object_rows, object_digest from meta.analyst_object_digests where table_name = 'staging.${table}'`,
         ),
         actual: await rows(
           `select _file_key as object, count(*) as object_rows,
-                  cast(sum(hash(user_id, amount, _file_key, _file_row)) as varchar) as object_digest
-             from staging.stg_visits group by _file_key`,
+                  cast(sum(hash(${columns})) as varchar) as object_digest
+             from staging.${table} group by _file_key`,
         ),
       };
     } finally {
@@ -384,6 +388,15 @@ describe("analyst database, reusing the previous copy", () => {
       const fresh = join(dir, "fresh.duckdb");
       await refreshAnalystDatabase(warehouse, fresh);
       expect(await contents(analystPath)).toEqual(await contents(fresh));
+      // Both copied whole, both recorded as the copy now holds them.
+      for (const [table, columns] of [
+        ["stg_visits", "user_id, amount, _file_key, _file_row, device"],
+        ["stg_orders", "user_id, amount, _file_key, _file_row"],
+      ] as const) {
+        const { recorded, actual } = await recordedDigests(analystPath, table, columns);
+        expect(recorded, table).toHaveLength(4);
+        expect(recorded, table).toEqual(actual);
+      }
     } finally {
       warehouse.close();
     }
