@@ -1,20 +1,18 @@
 /*
 description: >
   Per-buyer sufficient statistics of the CLV models (SPEC §3 mart_clv), time
-  in days. Purchases on the same date are one purchase, worth the revenue of
-  that date's orders. frequency = purchase dates − 1 (repeat purchases),
-  recency_days = last purchase date − first, tenure_days = as_of_date −
-  first purchase date, monetary_value = mean revenue of the repeat purchase
-  dates (0 when frequency = 0).
+  in days: int_clv_purchases with tenure_days = as_of_date − first purchase
+  date, which moves every day for every buyer (so this table is rebuilt,
+  from the compact per-buyer rows, not from the orders).
 grain: one row per buyer
 columns:
   user_id: {description: buyer, type: VARCHAR, tests: [unique, not_null]}
-  first_purchase_date: {description: date of the first order, type: DATE, tests: [not_null]}
-  last_purchase_date: {description: date of the last order, type: DATE, tests: [not_null]}
-  frequency: {description: repeat purchase dates (purchase dates − 1), type: BIGINT, tests: [not_null, {range: {min: 0}}]}
-  recency_days: {description: last purchase date − first purchase date, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
+  first_purchase_date: {description: as in int_clv_purchases, type: DATE, tests: [not_null]}
+  last_purchase_date: {description: as in int_clv_purchases, type: DATE, tests: [not_null]}
+  frequency: {description: as in int_clv_purchases, type: BIGINT, tests: [not_null, {range: {min: 0}}]}
+  recency_days: {description: as in int_clv_purchases, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
   tenure_days: {description: as_of_date − first purchase date, type: INTEGER, tests: [not_null, {range: {min: 0}}]}
-  monetary_value: {description: mean revenue of the repeat purchase dates; 0 without one, type: DOUBLE, tests: [not_null, {range: {min: 0}}]}
+  monetary_value: {description: as in int_clv_purchases, type: DOUBLE, tests: [not_null, {range: {min: 0}}]}
 tests:
   - expression:
       name: recency_within_tenure
@@ -26,75 +24,24 @@ tests:
 */
 with
 
-orders as (
-    select * from staging.stg_orders
+purchases as (
+    select * from intermediate.int_clv_purchases
 ),
 
 as_of as (
     select * from intermediate.int_data_as_of
 ),
 
--- §3: time unit days; purchases on the same date are one purchase
-dated_orders as (
-    select
-        user_id,
-        cast(created_at as date) as purchase_date,
-        revenue
-    from orders
-),
-
--- one pass over the orders: a group per buyer keeps every order's date and revenue
--- (a list is far cheaper here than ordered aggregates over (buyer, date) groups)
-buyers as (
-    select
-        user_id,
-        min(purchase_date) as first_purchase_date,
-        max(purchase_date) as last_purchase_date,
-        count(distinct purchase_date) - 1 as frequency,
-        list({'purchase_date': purchase_date, 'revenue': revenue}) as dated_revenues
-    from dated_orders
-    group by user_id
-),
-
--- §3: monetary_value is the mean revenue of the repeat purchase dates, a date's revenue
--- being the sum of its orders: so the revenue of every order after the first date over
--- the number of those dates. Summed in ascending order, so that it is bit-identical
--- from run to run (SPEC §5), which a parallel sum is not
-repeat_revenue as (
-    select
-        *,
-        list_aggregate(
-            list_sort(
-                list_transform(
-                    list_filter(
-                        dated_revenues, lambda o: o.purchase_date > first_purchase_date
-                    ),
-                    lambda o: o.revenue
-                )
-            ),
-            'fsum'
-        ) as repeat_revenue
-    from buyers
-),
-
 final as (
     select
-        cast(repeat_revenue.user_id as varchar) as user_id,
-        repeat_revenue.first_purchase_date,
-        repeat_revenue.last_purchase_date,
-        cast(repeat_revenue.frequency as bigint) as frequency,
-        cast(
-            repeat_revenue.last_purchase_date - repeat_revenue.first_purchase_date as integer
-        ) as recency_days,
-        cast(as_of.as_of_date - repeat_revenue.first_purchase_date as integer) as tenure_days,
-        cast(
-            case
-                when repeat_revenue.frequency > 0 then
-                    repeat_revenue.repeat_revenue / repeat_revenue.frequency
-                else 0
-            end as double
-        ) as monetary_value
-    from repeat_revenue
+        purchases.user_id,
+        purchases.first_purchase_date,
+        purchases.last_purchase_date,
+        purchases.frequency,
+        purchases.recency_days,
+        cast(as_of.as_of_date - purchases.first_purchase_date as integer) as tenure_days,
+        purchases.monetary_value
+    from purchases
     cross join as_of
 )
 

@@ -35,6 +35,7 @@ async function run(settings: Settings = testSettings()): Promise<TransformResult
 }
 
 const clvModels = [
+  "int_clv_purchases",
   "int_clv_buyers",
   "int_clv_triples",
   "int_clv_spend",
@@ -240,6 +241,7 @@ describe("versions", () => {
     );
     const result = await run(testSettings({ clvHorizonDays: 30 }));
     expect(clvStatuses(result)).toEqual({
+      int_clv_purchases: "up_to_date",
       int_clv_buyers: "up_to_date",
       int_clv_triples: "up_to_date",
       int_clv_spend: "up_to_date",

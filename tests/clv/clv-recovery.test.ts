@@ -255,7 +255,7 @@ describe("CLV end to end on generated exports (20k buyers, BG/NBD r 0.6, α 25 d
     const results = await runDataTests(warehouse, {
       runId: "recovery-tests",
       project,
-      select: "int_clv_buyers+",
+      select: "int_clv_purchases+",
     });
     expect(results.length).toBeGreaterThan(20);
     expect(results.filter((result) => result.status !== "pass")).toEqual([]);
@@ -267,9 +267,10 @@ describe("CLV end to end on generated exports (20k buyers, BG/NBD r 0.6, α 25 d
       scores: await warehouse.all("select * from main.mart_clv order by user_id"),
     });
     const before = await snapshot();
-    const result = await transform({ select: "int_clv_buyers+", fullRefresh: true });
+    const result = await transform({ select: "int_clv_purchases+", fullRefresh: true });
     expect([...result.built].sort()).toEqual([
       "int_clv_buyers",
+      "int_clv_purchases",
       "int_clv_spend",
       "int_clv_triples",
       "mart_clv",

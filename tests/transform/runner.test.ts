@@ -62,6 +62,7 @@ const allModels = [
   "int_cluster_centres",
   "int_cluster_features",
   "int_clv_buyers",
+  "int_clv_purchases",
   "int_clv_spend",
   "int_clv_triples",
   "int_cohort_lifetimes",
