@@ -514,7 +514,7 @@ async function patchTable(session: SqlSession, table: WantedTable): Promise<Patc
   }>(
     `select count(*) as objects, coalesce(sum(object_rows), 0)::bigint as rows,
             coalesce(sum(rewritten_rows), 0)::bigint as rewritten,
-            (select count(*) from ${source}) as all_rows
+            (select coalesce(sum(object_rows), 0) from temp.analyst_now_digests)::bigint as all_rows
        from temp.analyst_changed_objects`,
   );
   const objects = Number(changed?.objects ?? 0);
