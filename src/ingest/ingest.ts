@@ -233,6 +233,18 @@ export async function planLoads(
   readonly skipped: number;
   readonly toLoad: readonly PlannedLoad[];
 }> {
+  // Every prefix is listed at once, while the warehouse is read: against S3 each page is a round trip.
+  const listing = Promise.all(
+    context.sources
+      .filter((source) => source.listed)
+      .map(async (source) => {
+        const objects: ObjectInfo[] = [];
+        for await (const object of context.store.list(`${source.prefix}/`)) objects.push(object);
+        return { source, objects };
+      }),
+  );
+  // Awaited below; this keeps a listing that fails during the reads from being "unhandled".
+  listing.catch(() => undefined);
   const loaded = new Map(
     (
       await context.warehouse.all<{ key: string; etag: string }>(
@@ -251,8 +263,8 @@ export async function planLoads(
   let listed = 0;
   let unchanged = 0;
   let skippedCount = 0;
-  for (const source of context.sources.filter((s) => s.listed)) {
-    for await (const object of context.store.list(`${source.prefix}/`)) {
+  for (const { source, objects } of await listing) {
+    for (const object of objects) {
       const format = formatForKey(object.key);
       if (!format) continue;
       listed += 1;

@@ -137,6 +137,7 @@ export async function loadBatch(
         relation,
         stagedColumns: staged.columns,
         usable,
+        typedRejects: usable.some((fileId) => (counts.get(fileId)?.rejected ?? 0) > 0),
         results,
         staged: verdicts,
         context,
@@ -175,6 +176,7 @@ async function recordUnreadable(
       relation: null,
       stagedColumns: [],
       usable: [],
+      typedRejects: false,
       results,
       staged: batch.map(() => ({ ok: false, reason })),
       context,
@@ -235,6 +237,8 @@ async function writeBatch(
     readonly relation: string | null;
     readonly stagedColumns: readonly string[];
     readonly usable: readonly number[];
+    /** Whether a usable file has rows the typing rejected (counted before the transaction). */
+    readonly typedRejects: boolean;
     readonly results: readonly FileLoadResult[];
     readonly staged: readonly Verdict[];
     readonly context: LoadContext;
@@ -279,13 +283,15 @@ async function writeBatch(
          where t._reject_column is null and t._file_id in (${usableList})`,
         [context.runId],
       );
-      await session.run(
-        `insert into meta.rejected_rows
+      // Skipped when there are none: the insert would scan every row of the batch again.
+      if (input.typedRejects)
+        await session.run(
+          `insert into meta.rejected_rows
          select $1, $2, f.file_key, t._file_row, t._reject_column, t._reject_column || ': ' || t._reject_reason, t._reject_value
          from (${input.relation}) t join ${files} on f.file_id = t._file_id
          where t._reject_column is not null and t._file_id in (${usableList})`,
-        [context.runId, source.declaration.name],
-      );
+          [context.runId, source.declaration.name],
+        );
     }
     const readerRejects = usable.flatMap((fileId) => {
       const verdict = input.staged[fileId];

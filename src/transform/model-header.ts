@@ -36,6 +36,59 @@ const headerSchema = z
   .strict();
 
 /**
+ * The header schema with the rules that tie fields together. Built once:
+ * zod compiles a schema on its first parse, which cost more than the
+ * parse itself when every model built its own.
+ */
+const checkedHeaderSchema = headerSchema
+  .refine((header) => (header.kind === "incremental_by_key") === (header.key !== undefined), {
+    message:
+      "kind incremental_by_key needs a key (the columns whose rows decide a row), and only it takes one",
+    path: ["key"],
+  })
+  .refine(
+    (header) =>
+      (header.kind === "incremental_by_partition") === (header.partitioned_by !== undefined),
+    {
+      message:
+        "kind incremental_by_partition needs partitioned_by (the columns that name a partition), and only it takes one",
+      path: ["partitioned_by"],
+    },
+  )
+  .refine(
+    (header) =>
+      header.lookups === undefined ||
+      header.kind === "incremental_by_key" ||
+      header.kind === "incremental_by_partition",
+    {
+      message:
+        "lookups (for each parent, the condition naming the rows a changed row of it affects) are for kinds incremental_by_key and incremental_by_partition only",
+      path: ["lookups"],
+    },
+  )
+  .refine(
+    (header) => header.partition_of === undefined || header.kind === "incremental_by_partition",
+    {
+      message:
+        "partition_of (for each parent without the partition columns, the partitions a row of it falls in) is for kind incremental_by_partition only",
+      path: ["partition_of"],
+    },
+  )
+  .superRefine((header, context) => {
+    const width = header.partitioned_by?.length ?? 0;
+    for (const [parent, partitions] of Object.entries(header.partition_of ?? {}))
+      partitions.forEach((partition, i) => {
+        const expressions = typeof partition === "string" ? [partition] : partition;
+        if (expressions.length !== width)
+          context.addIssue({
+            code: "custom",
+            message: `${expressions.length} expression(s) for the ${width} partitioned_by column(s)`,
+            path: ["partition_of", parent, i],
+          });
+      });
+  });
+
+/**
  * Reads a model's metadata from the YAML inside the block comment that opens
  * its file, so that description, grain, columns and tests live in one place
  * next to the query. Throws an Error saying what is wrong; the caller adds
@@ -55,54 +108,7 @@ export function parseModelHeader(sql: string): ModelMetadata {
       cause: error,
     });
   }
-  const parsed = headerSchema
-    .refine((header) => (header.kind === "incremental_by_key") === (header.key !== undefined), {
-      message:
-        "kind incremental_by_key needs a key (the columns whose rows decide a row), and only it takes one",
-      path: ["key"],
-    })
-    .refine(
-      (header) =>
-        (header.kind === "incremental_by_partition") === (header.partitioned_by !== undefined),
-      {
-        message:
-          "kind incremental_by_partition needs partitioned_by (the columns that name a partition), and only it takes one",
-        path: ["partitioned_by"],
-      },
-    )
-    .refine(
-      (header) =>
-        header.lookups === undefined ||
-        header.kind === "incremental_by_key" ||
-        header.kind === "incremental_by_partition",
-      {
-        message:
-          "lookups (for each parent, the condition naming the rows a changed row of it affects) are for kinds incremental_by_key and incremental_by_partition only",
-        path: ["lookups"],
-      },
-    )
-    .refine(
-      (header) => header.partition_of === undefined || header.kind === "incremental_by_partition",
-      {
-        message:
-          "partition_of (for each parent without the partition columns, the partitions a row of it falls in) is for kind incremental_by_partition only",
-        path: ["partition_of"],
-      },
-    )
-    .superRefine((header, context) => {
-      const width = header.partitioned_by?.length ?? 0;
-      for (const [parent, partitions] of Object.entries(header.partition_of ?? {}))
-        partitions.forEach((partition, i) => {
-          const expressions = typeof partition === "string" ? [partition] : partition;
-          if (expressions.length !== width)
-            context.addIssue({
-              code: "custom",
-              message: `${expressions.length} expression(s) for the ${width} partitioned_by column(s)`,
-              path: ["partition_of", parent, i],
-            });
-        });
-    })
-    .safeParse(document ?? {});
+  const parsed = checkedHeaderSchema.safeParse(document ?? {});
   if (!parsed.success) {
     const detail = parsed.error.issues.map(
       (issue) => `${issue.path.join(".") || "header"}: ${issue.message}`,
