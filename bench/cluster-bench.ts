@@ -19,7 +19,6 @@ import { kMeans } from "../src/cluster/kmeans.ts";
 import { settingsSchema } from "../src/config/settings.ts";
 import { silentLogger } from "../src/log/logger.ts";
 import { intClusterCentres } from "../src/transform/code-models/int-cluster-centres.ts";
-import { readNumberColumns } from "../src/transform/code-models/read-number-columns.ts";
 import { sqlRoot } from "../src/warehouse/sql-root.ts";
 import { Warehouse } from "../src/warehouse/warehouse.ts";
 
@@ -98,8 +97,7 @@ try {
   let reference: { inertia: number; seconds: number } | null = null;
   if (values.reference) {
     started = performance.now();
-    const columns = await readNumberColumns(
-      warehouse,
+    const columns = await warehouse.numberColumns(
       `select z_recency, z_frequency, z_monetary, cast(count(*) as double) as weight
          from intermediate.int_cluster_features group by all order by all`,
       ["z_recency", "z_frequency", "z_monetary", "weight"],

@@ -17,6 +17,20 @@ export type Params = readonly (string | number | boolean | bigint | Date | null)
 export interface SqlSession {
   run(sql: string, params?: Params): Promise<void>;
   all<T extends Row = Row>(sql: string, params?: Params): Promise<T[]>;
+  /**
+   * Runs `sql` and returns the named numeric columns as Float64Arrays, index
+   * for index with the rows (NULL becomes NaN). Read vector by vector, with
+   * no object per row: for the hundreds of thousands of rows the fits read,
+   * the objects cost more than the query.
+   *
+   * @example
+   * const { frequency } = await session.numberColumns("select frequency from t order by 1", ["frequency"]);
+   */
+  numberColumns<K extends string>(
+    sql: string,
+    names: readonly K[],
+    params?: Params,
+  ): Promise<Record<K, Float64Array>>;
 }
 
 /** Resource limits applied to the DuckDB instance. */
@@ -97,6 +111,15 @@ export class Warehouse implements SqlSession {
     return this.#mutex.runExclusive(() => this.#query<T>(sql, params));
   }
 
+  async numberColumns<K extends string>(
+    sql: string,
+    names: readonly K[],
+    params?: Params,
+  ): Promise<Record<K, Float64Array>> {
+    this.#assertNotInTransaction("numberColumns");
+    return this.#mutex.runExclusive(() => this.#numberColumns(sql, names, params));
+  }
+
   /**
    * Runs `work` in one transaction: committed when it resolves, rolled back
    * when it throws. Nothing else runs on the warehouse meanwhile.
@@ -108,6 +131,7 @@ export class Warehouse implements SqlSession {
       const session: SqlSession = {
         run: (sql, params) => this.#execute(sql, params),
         all: (sql, params) => this.#query(sql, params),
+        numberColumns: (sql, names, params) => this.#numberColumns(sql, names, params),
       };
       const marker = { active: true };
       try {
@@ -155,6 +179,54 @@ export class Warehouse implements SqlSession {
     return rows;
   }
 
+  async #numberColumns<K extends string>(
+    sql: string,
+    names: readonly K[],
+    params?: Params,
+  ): Promise<Record<K, Float64Array>> {
+    this.#assertOpen();
+    const started = performance.now();
+    const result = await this.#connection.run(
+      sql,
+      params?.map(toDuckDB),
+      params && (bindingTypes(params) as DuckDBType[]),
+    );
+    const columnNames = result.columnNames();
+    const indexes = names.map((name) => {
+      const index = columnNames.indexOf(name);
+      if (index === -1)
+        throw new DuckmartError(
+          `the query returns no column ${name} (it has ${columnNames.join(", ")})`,
+        );
+      return index;
+    });
+    const chunks: Float64Array[][] = names.map(() => []);
+    let rows = 0;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (chunk === null || chunk.rowCount === 0) break;
+      indexes.forEach((index, k) => {
+        const vector = chunk.getColumnVector(index);
+        const values = new Float64Array(chunk.rowCount);
+        for (let i = 0; i < values.length; i++) values[i] = numberOf(vector.getItem(i));
+        chunks[k]?.push(values);
+      });
+      rows += chunk.rowCount;
+    }
+    const columns = {} as Record<K, Float64Array>;
+    names.forEach((name, k) => {
+      const column = new Float64Array(rows);
+      let at = 0;
+      for (const values of chunks[k] ?? []) {
+        column.set(values, at);
+        at += values.length;
+      }
+      columns[name] = column;
+    });
+    this.#trace(sql, started, rows);
+    return columns;
+  }
+
   /** A trace-level log line per statement: its start, duration and rows read. */
   #trace(sql: string, started: number, rows?: number): void {
     this.#logger?.trace(
@@ -182,6 +254,17 @@ export class Warehouse implements SqlSession {
   #assertOpen(): void {
     if (this.#closed) throw new DuckmartError(`warehouse ${this.path} is closed`);
   }
+}
+
+/**
+ * A value of a numeric vector as a double: integers (bigint for BIGINT and
+ * wider) by value, NULL as NaN, a DECIMAL through its text.
+ */
+function numberOf(value: unknown): number {
+  if (value === null) return Number.NaN;
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint" || typeof value === "boolean") return Number(value);
+  return Number(String(value));
 }
 
 /** Quotes an identifier for DuckDB, whatever characters it holds. */

@@ -37,12 +37,13 @@ describe("Warehouse", () => {
     const fresh = await Warehouse.open(":memory:");
     try {
       await fresh.run("create table t (x integer)");
-      const attempts = ["run", "all", "transaction"] as const;
+      const attempts = ["run", "all", "numberColumns", "transaction"] as const;
       for (const method of attempts) {
         const outcome = fresh.transaction(async (session) => {
           await session.run("insert into t values (1)");
           if (method === "run") await fresh.run("insert into t values (2)");
           else if (method === "all") await fresh.all("select 1");
+          else if (method === "numberColumns") await fresh.numberColumns("select 1 as x", ["x"]);
           else await fresh.transaction(async () => undefined);
         });
         const timeout = new Promise<string>((resolve) =>
@@ -65,6 +66,36 @@ describe("Warehouse", () => {
     } finally {
       fresh.close();
     }
+  });
+
+  it("reads numeric columns vector by vector, equal to the rows, across many chunks", async () => {
+    // 5,000 rows: three vectors of at most 2,048; every numeric type the fits read, and NULLs.
+    const sql = `select i::double / 7 as ratio, i::bigint * 3 as big, i::integer as small,
+                        (i / 4)::decimal(18, 3) as exact,
+                        case when i % 11 = 0 then null else i::double end as gappy
+                   from range(5000) t(i) where i >= $1 order by i`;
+    const names = ["ratio", "big", "small", "exact", "gappy"] as const;
+    const columns = await warehouse.numberColumns(sql, names, [1]);
+    const rows = await warehouse.all<Record<(typeof names)[number], number | null>>(sql, [1]);
+    expect(rows).toHaveLength(4999);
+    for (const name of names) {
+      expect(columns[name]).toBeInstanceOf(Float64Array);
+      expect(Array.from(columns[name])).toEqual(
+        rows.map((row) => (row[name] === null ? Number.NaN : Number(row[name]))),
+      );
+    }
+    expect(columns.gappy[10]).toBeNaN();
+    expect(columns.exact[5]).toBe(1.5);
+    // Inside a transaction, through its session.
+    const inside = await warehouse.transaction((session) =>
+      session.numberColumns("select 2.5::double as x union all select 4", ["x"]),
+    );
+    expect(Array.from(inside.x).sort()).toEqual([2.5, 4]);
+    const empty = await warehouse.numberColumns("select 1.0::double as x where false", ["x"]);
+    expect(empty.x).toHaveLength(0);
+    await expect(warehouse.numberColumns("select 1 as x", ["y"])).rejects.toThrow(
+      "the query returns no column y (it has x)",
+    );
   });
 
   it("applies each migration once", async () => {

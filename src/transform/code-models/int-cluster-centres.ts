@@ -1,7 +1,7 @@
 import { type ClusterFit, fitClusters } from "../../cluster/fit-clusters.ts";
 import type { CodeModelDefinition } from "../model.ts";
 import { parseTestDeclarations } from "../test-declarations.ts";
-import { numberListParameter, readNumberColumns } from "./read-number-columns.ts";
+import { numberListParameter } from "./number-list-parameter.ts";
 
 /**
  * Bump when `src/cluster` changes what it returns, so that the next run
@@ -121,8 +121,7 @@ export const intClusterCentres: CodeModelDefinition = {
     );
     const step = Math.max(1, Math.ceil((distinct?.points ?? 0) / maxFitPoints));
     // Ordered: the fit's sums run in this order, and float sums depend on it (SPEC §5).
-    const points = await readNumberColumns(
-      session,
+    const points = await session.numberColumns(
       `with grouped as (
            select z_recency, z_frequency, z_monetary, monetary, cast(count(*) as double) as weight
              from intermediate.int_cluster_features
@@ -138,8 +137,7 @@ export const intClusterCentres: CodeModelDefinition = {
         order by n`,
       ["z_recency", "z_frequency", "z_monetary", "monetary", "weight"],
     );
-    const sample = await readNumberColumns(
-      session,
+    const sample = await session.numberColumns(
       `select z_recency, z_frequency, z_monetary
          from intermediate.int_cluster_features
         where in_sample

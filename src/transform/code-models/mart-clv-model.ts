@@ -5,7 +5,6 @@ import { insertMeta } from "../../warehouse/state-store.ts";
 import type { SqlSession } from "../../warehouse/warehouse.ts";
 import type { CodeModelDefinition } from "../model.ts";
 import { parseTestDeclarations } from "../test-declarations.ts";
-import { readNumberColumns } from "./read-number-columns.ts";
 
 /**
  * The fit's version: bump it when the fitting code in `src/clv` changes
@@ -108,16 +107,14 @@ export const martClvModel: CodeModelDefinition = {
     ],
   },
   async build({ session, relation, runId, logger }) {
-    const rfm = await readNumberColumns(
-      session,
+    const rfm = await session.numberColumns(
       // Ordered: the likelihood sums in this order, and float sums depend on it (SPEC §5).
       `select frequency, recency_days as recency, tenure_days as tenure, customers as count
          from intermediate.int_clv_triples
         order by frequency, recency_days, tenure_days`,
       ["frequency", "recency", "tenure", "count"],
     );
-    const spend = await readNumberColumns(
-      session,
+    const spend = await session.numberColumns(
       `select frequency, monetary_value as monetary, customers as count
          from intermediate.int_clv_spend
         order by frequency, monetary_value`,

@@ -7,7 +7,7 @@ import type { CodeModelDefinition } from "../model.ts";
 import { normaliseSql } from "../sql-tokens.ts";
 import { fingerprint } from "../stable-hash.ts";
 import { parseTestDeclarations } from "../test-declarations.ts";
-import { numberListParameter, readNumberColumns } from "./read-number-columns.ts";
+import { numberListParameter } from "./number-list-parameter.ts";
 
 /** The per-buyer scoring query; its normalised text is part of the model's version. */
 const scoreSql = readFileSync(packagePath("src/transform/code-models/mart-clv.sql"), "utf8");
@@ -122,8 +122,7 @@ export const martClv: CodeModelDefinition = {
       b: fit.b ?? Number.NaN,
     };
 
-    const pairs = await readNumberColumns(
-      session,
+    const pairs = await session.numberColumns(
       `select distinct frequency, tenure_days
          from intermediate.int_clv_triples
         order by frequency, tenure_days`,
