@@ -1,7 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type DuckDBConnection, DuckDBInstance, type DuckDBType } from "@duckdb/node-api";
+import {
+  type DuckDBConnection,
+  DuckDBDecimalValue,
+  DuckDBInstance,
+  type DuckDBType,
+  DuckDBTypeId,
+} from "@duckdb/node-api";
 import type { Logger } from "../log/logger.ts";
 import { DuckmartError, toError } from "../util/errors.ts";
 import { Mutex } from "../util/mutex.ts";
@@ -198,6 +204,10 @@ export class Warehouse implements SqlSession {
         throw new DuckmartError(
           `the query returns no column ${name} (it has ${columnNames.join(", ")})`,
         );
+      if (!numericTypes.has(result.columnTypeId(index)))
+        throw new DuckmartError(
+          `column ${name} is ${result.columnType(index).toString()}, not a number: cast it in the query`,
+        );
       return index;
     });
     const chunks: Float64Array[][] = names.map(() => []);
@@ -256,15 +266,35 @@ export class Warehouse implements SqlSession {
   }
 }
 
+/** Column types `numberColumns` reads; a NULL literal's column has type SQLNULL. */
+const numericTypes: ReadonlySet<DuckDBTypeId> = new Set([
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+  DuckDBTypeId.SQLNULL,
+]);
+
 /**
- * A value of a numeric vector as a double: integers (bigint for BIGINT and
- * wider) by value, NULL as NaN, a DECIMAL through its text.
+ * A value of a numeric vector as a double, as `all()` converts it: NULL as
+ * NaN, integers (bigint from BIGINT on) by value, a DECIMAL by DuckDB's own
+ * conversion (what `::double` gives in SQL).
  */
 function numberOf(value: unknown): number {
   if (value === null) return Number.NaN;
   if (typeof value === "number") return value;
-  if (typeof value === "bigint" || typeof value === "boolean") return Number(value);
-  return Number(String(value));
+  if (typeof value === "bigint") return Number(value);
+  if (value instanceof DuckDBDecimalValue) return value.toDouble();
+  throw new DuckmartError(`not a number: ${String(value)}`);
 }
 
 /** Quotes an identifier for DuckDB, whatever characters it holds. */

@@ -96,6 +96,18 @@ describe("Warehouse", () => {
     await expect(warehouse.numberColumns("select 1 as x", ["y"])).rejects.toThrow(
       "the query returns no column y (it has x)",
     );
+    // A wide DECIMAL converts as DuckDB converts it (`::double`), not through its text.
+    const wide = "45340233640296612.7405170688::decimal(38, 10)";
+    const [cast] = await warehouse.all<{ v: number }>(`select (${wide})::double as v`);
+    const decimal = await warehouse.numberColumns(`select ${wide} as v, null as gone`, [
+      "v",
+      "gone",
+    ]);
+    expect(decimal.v[0]).toBe(cast?.v);
+    expect(decimal.gone[0]).toBeNaN();
+    await expect(
+      warehouse.numberColumns("select date '2024-01-01' as day", ["day"]),
+    ).rejects.toThrow("column day is DATE, not a number");
   });
 
   it("applies each migration once", async () => {
