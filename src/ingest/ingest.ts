@@ -233,8 +233,11 @@ export async function planLoads(
   readonly skipped: number;
   readonly toLoad: readonly PlannedLoad[];
 }> {
-  // Every prefix is listed at once, while the warehouse is read: against S3 each page is a round trip.
-  const listing = Promise.all(
+  // Every prefix is listed at once, while the warehouse is read: against S3
+  // each page is a round trip. All listings settle before any error is
+  // thrown, and the error is that of the first source that failed, so which
+  // one is named does not depend on timing.
+  const listing = Promise.allSettled(
     context.sources
       .filter((source) => source.listed)
       .map(async (source) => {
@@ -242,6 +245,11 @@ export async function planLoads(
         for await (const object of context.store.list(`${source.prefix}/`)) objects.push(object);
         return { source, objects };
       }),
+  ).then((settled) =>
+    settled.map((result) => {
+      if (result.status === "rejected") throw result.reason;
+      return result.value;
+    }),
   );
   // Awaited below; this keeps a listing that fails during the reads from being "unhandled".
   listing.catch(() => undefined);
