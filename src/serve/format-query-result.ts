@@ -1,4 +1,5 @@
 import { DuckDBTypeId, type DuckDBValue, type Json } from "@duckdb/node-api";
+import { numericTypeIds } from "../warehouse/duckdb-values.ts";
 import type { QueryColumn, QueryResult } from "./query-analyst-database.ts";
 
 /** Output formats of `duckmart query`. */
@@ -7,27 +8,9 @@ export const queryFormats = ["table", "csv", "json"] as const;
 /** One of `table` (aligned text), `csv`, `json`. */
 export type QueryFormat = (typeof queryFormats)[number];
 
-/** Type ids printed right-aligned in a table and as bare numbers in JSON. */
-const numericTypes: ReadonlySet<DuckDBTypeId> = new Set([
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.FLOAT,
-  DuckDBTypeId.DOUBLE,
-  DuckDBTypeId.DECIMAL,
-  DuckDBTypeId.BIGNUM,
-]);
-
 /** Integer and decimal types whose exact digits go into JSON unchanged. */
 const exactNumberTypes: ReadonlySet<DuckDBTypeId> = new Set(
-  [...numericTypes].filter((id) => id !== DuckDBTypeId.FLOAT && id !== DuckDBTypeId.DOUBLE),
+  [...numericTypeIds].filter((id) => id !== DuckDBTypeId.FLOAT && id !== DuckDBTypeId.DOUBLE),
 );
 
 /**
@@ -54,7 +37,7 @@ function valueText(value: DuckDBValue): string | null {
 }
 
 function isNumeric(column: QueryColumn): boolean {
-  return numericTypes.has(column.type.typeId);
+  return numericTypeIds.has(column.type.typeId);
 }
 
 /**

@@ -2,10 +2,29 @@ import {
   BLOB,
   DOUBLE,
   type DuckDBType,
+  DuckDBTypeId,
   type DuckDBValue,
   jsToDuckDBValue,
   TIMESTAMP,
 } from "@duckdb/node-api";
+
+/** DuckDB's number types: integers of every width, FLOAT, DOUBLE, DECIMAL and BIGNUM. */
+export const numericTypeIds: ReadonlySet<DuckDBTypeId> = new Set([
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UTINYINT,
+  DuckDBTypeId.USMALLINT,
+  DuckDBTypeId.UINTEGER,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+  DuckDBTypeId.BIGNUM,
+]);
 
 /**
  * Converts a value DuckDB returned (`getRowObjectsJS`) to what the table

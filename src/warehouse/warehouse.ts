@@ -7,11 +7,12 @@ import {
   DuckDBInstance,
   type DuckDBType,
   DuckDBTypeId,
+  type DuckDBValue,
 } from "@duckdb/node-api";
 import type { Logger } from "../log/logger.ts";
 import { DuckmartError, toError } from "../util/errors.ts";
 import { Mutex } from "../util/mutex.ts";
-import { bindingTypes, rowFromDuckDB, toDuckDB } from "./duckdb-values.ts";
+import { bindingTypes, numericTypeIds, rowFromDuckDB, toDuckDB } from "./duckdb-values.ts";
 
 /** A row as plain JS values: BIGINT as number, TIMESTAMP and DATE as Date (see duckdb-values.ts). */
 export type Row = Record<string, unknown>;
@@ -164,22 +165,14 @@ export class Warehouse implements SqlSession {
   async #execute(sql: string, params?: Params): Promise<void> {
     this.#assertOpen();
     const started = performance.now();
-    await this.#connection.run(
-      sql,
-      params?.map(toDuckDB),
-      params && (bindingTypes(params) as DuckDBType[]),
-    );
+    await this.#connection.run(sql, ...bound(params));
     this.#trace(sql, started);
   }
 
   async #query<T extends Row>(sql: string, params?: Params): Promise<T[]> {
     this.#assertOpen();
     const started = performance.now();
-    const reader = await this.#connection.runAndReadAll(
-      sql,
-      params?.map(toDuckDB),
-      params && (bindingTypes(params) as DuckDBType[]),
-    );
+    const reader = await this.#connection.runAndReadAll(sql, ...bound(params));
     const rows = reader.getRowObjectsJS().map((row) => rowFromDuckDB(row) as T);
     this.#trace(sql, started, rows.length);
     return rows;
@@ -192,11 +185,7 @@ export class Warehouse implements SqlSession {
   ): Promise<Record<K, Float64Array>> {
     this.#assertOpen();
     const started = performance.now();
-    const result = await this.#connection.run(
-      sql,
-      params?.map(toDuckDB),
-      params && (bindingTypes(params) as DuckDBType[]),
-    );
+    const result = await this.#connection.run(sql, ...bound(params));
     const columnNames = result.columnNames();
     const indexes = names.map((name) => {
       const index = columnNames.indexOf(name);
@@ -204,7 +193,9 @@ export class Warehouse implements SqlSession {
         throw new DuckmartError(
           `the query returns no column ${name} (it has ${columnNames.join(", ")})`,
         );
-      if (!numericTypes.has(result.columnTypeId(index)))
+      // A NULL literal's column has type SQLNULL: all NaN.
+      const type = result.columnTypeId(index);
+      if (!numericTypeIds.has(type) && type !== DuckDBTypeId.SQLNULL)
         throw new DuckmartError(
           `column ${name} is ${result.columnType(index).toString()}, not a number: cast it in the query`,
         );
@@ -266,28 +257,15 @@ export class Warehouse implements SqlSession {
   }
 }
 
-/** Column types `numberColumns` reads; a NULL literal's column has type SQLNULL. */
-const numericTypes: ReadonlySet<DuckDBTypeId> = new Set([
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.FLOAT,
-  DuckDBTypeId.DOUBLE,
-  DuckDBTypeId.DECIMAL,
-  DuckDBTypeId.SQLNULL,
-]);
+/** A statement's parameters converted for binding, and their binding types. */
+function bound(params?: Params): [DuckDBValue[] | undefined, DuckDBType[] | undefined] {
+  return [params?.map(toDuckDB), params && (bindingTypes(params) as DuckDBType[])];
+}
 
 /**
  * A value of a numeric vector as a double, as `all()` converts it: NULL as
- * NaN, integers (bigint from BIGINT on) by value, a DECIMAL by DuckDB's own
- * conversion (what `::double` gives in SQL).
+ * NaN, integers (bigint from BIGINT on, BIGNUM too) by value, a DECIMAL by
+ * DuckDB's own conversion (what `::double` gives in SQL).
  */
 function numberOf(value: unknown): number {
   if (value === null) return Number.NaN;
