@@ -7,6 +7,7 @@ import { formatLocalTimestamp } from "../publish/manifest.ts";
 import { listMartTables } from "../publish/mart-tables.ts";
 import { lineageColumns } from "../sources/source-declaration.ts";
 import { DuckmartError, toError } from "../util/errors.ts";
+import { analystColumns } from "../warehouse/kysely/warehouse-columns.ts";
 import { rowMatch } from "../warehouse/row-membership.ts";
 import {
   quoteIdentifier,
@@ -411,15 +412,12 @@ function patchableTables(
 }
 
 /** The copy's record of its patchable tables' objects, as they were when it was written. */
-const objectDigestsName = "analyst_object_digests";
+const objectDigestsName = "analyst_object_digests" as const;
 const objectDigestsTable = qualified("meta", objectDigestsName);
-/** Its columns, as duckdb_columns() names their types (see {@link columnsOf}). */
-const objectDigestColumns = [
-  { name: "table_name", type: "VARCHAR" },
-  { name: "object", type: "VARCHAR" },
-  { name: "object_rows", type: "BIGINT" },
-  { name: "object_digest", type: "VARCHAR" },
-];
+/** Its columns (declared in `analystColumns`), as {@link columnsOf} lists a table's. */
+const objectDigestColumns = Object.entries(analystColumns[`meta.${objectDigestsName}`]).map(
+  ([name, column]) => ({ name, type: column.type }),
+);
 
 /**
  * Each object's (`_file_key`'s) row count and sum of row hashes in a staged
